@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layering (each line depends only on the lines above it):
+//   GradvizCore    tensors, ops (forward + vjp side by side), Graph, backward: no JSON, no Graphviz
+//   GradvizModel   model.json: JSON, expressions, functions, validation, result JSON
+//   CGraphviz / CGraphvizShim / Graphviz   the only code that sees a C pointer of libcgraph/libgvc
+//   GradvizRender  turns a computed graph and its gradients into a drawing through `Graphviz`
+//   gradviz        the command line
+let package = Package(
+    name: "gradviz",
+    products: [
+        .library(name: "GradvizCore", targets: ["GradvizCore"]),
+        .library(name: "GradvizModel", targets: ["GradvizModel"]),
+        .library(name: "GradvizRender", targets: ["GradvizRender"]),
+        .executable(name: "gradviz", targets: ["gradviz"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "GradvizCore"),
+        .target(name: "GradvizModel", dependencies: ["GradvizCore"]),
+        .systemLibrary(
+            name: "CGraphviz",
+            pkgConfig: "libgvc",
+            providers: [.apt(["libgraphviz-dev"])]
+        ),
+        .target(name: "CGraphvizShim", dependencies: ["CGraphviz"]),
+        .target(name: "Graphviz", dependencies: ["CGraphviz", "CGraphvizShim"]),
+        .target(name: "GradvizRender", dependencies: ["GradvizCore", "GradvizModel", "Graphviz"]),
+        .executableTarget(
+            name: "gradviz",
+            dependencies: [
+                "GradvizCore", "GradvizModel", "GradvizRender",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "gradviz-bench", dependencies: ["GradvizCore", "GradvizModel"]),
+        .testTarget(name: "GradvizCoreTests", dependencies: ["GradvizCore"]),
+        .testTarget(name: "GradvizModelTests", dependencies: ["GradvizModel"]),
+        .testTarget(name: "GraphvizTests", dependencies: ["Graphviz"]),
+        .testTarget(name: "GradvizRenderTests", dependencies: ["GradvizRender", "GradvizModel"]),
+        .testTarget(name: "GradvizCLITests", dependencies: ["gradviz"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
