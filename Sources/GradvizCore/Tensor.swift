@@ -1,1 +1,215 @@
-public enum GradvizCorePlaceholder {}
+/// A dense float64 tensor in row-major order. A scalar has shape `[]` and one element.
+///
+/// Tensors are values: copying one shares storage until one of the copies is written
+/// (Swift's copy-on-write arrays), so passing them between ops costs nothing.
+public struct Tensor: Equatable, Sendable, CustomStringConvertible {
+    public var shape: [Int]
+    public var data: [Double]
+
+    public init(shape: [Int], data: [Double]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+        precondition(Tensor.count(of: shape) == data.count,
+                     "shape \(shape) holds \(Tensor.count(of: shape)) elements, data has \(data.count)")
+        self.shape = shape
+        self.data = data
+    }
+
+    public init(_ scalar: Double) {
+        self.shape = []
+        self.data = [scalar]
+    }
+
+    /// A 1-D tensor.
+    public init(_ values: [Double]) {
+        self.shape = [values.count]
+        self.data = values
+    }
+
+    /// A 2-D tensor from rows of equal length.
+    public init(rows: [[Double]]) {
+        let columns = rows.first?.count ?? 0
+        precondition(rows.allSatisfy { $0.count == columns }, "ragged rows")
+        self.shape = [rows.count, columns]
+        self.data = rows.flatMap { $0 }
+    }
+
+    public static func zeros(_ shape: [Int]) -> Tensor { full(shape, 0) }
+    public static func ones(_ shape: [Int]) -> Tensor { full(shape, 1) }
+    public static func full(_ shape: [Int], _ value: Double) -> Tensor {
+        Tensor(shape: shape, data: [Double](repeating: value, count: count(of: shape)))
+    }
+
+    public static func count(of shape: [Int]) -> Int { shape.reduce(1, *) }
+
+    public var count: Int { data.count }
+    public var rank: Int { shape.count }
+    public var isScalar: Bool { shape.isEmpty }
+    /// The single element of a one-element tensor.
+    public var scalar: Double { precondition(data.count == 1); return data[0] }
+    public var isFinite: Bool { data.allSatisfy { $0.isFinite } }
+
+    public func reshaped(_ newShape: [Int]) -> Tensor { Tensor(shape: newShape, data: data) }
+
+    /// Applies `f` to every element.
+    @inlinable
+    public func map(_ f: (Double) -> Double) -> Tensor {
+        Tensor(shape: shape, data: data.map(f))
+    }
+
+    public var description: String {
+        if isScalar { return "\(data[0])" }
+        let preview = data.prefix(8).map { "\($0)" }.joined(separator: ", ")
+        return "Tensor(\(shape), [\(preview)\(data.count > 8 ? ", ..." : "")])"
+    }
+}
+
+// MARK: - Shapes
+
+/// Row-major strides of `shape`.
+@inlinable
+func strides(of shape: [Int]) -> [Int] {
+    var s = [Int](repeating: 1, count: shape.count)
+    var acc = 1
+    for i in stride(from: shape.count - 1, through: 0, by: -1) {
+        s[i] = acc
+        acc *= shape[i]
+    }
+    return s
+}
+
+/// NumPy/PyTorch broadcasting of two shapes, or nil when they do not broadcast.
+public func broadcastShapes(_ a: [Int], _ b: [Int]) -> [Int]? {
+    let n = max(a.count, b.count)
+    var out = [Int](repeating: 1, count: n)
+    for i in 0..<n {
+        let da = i < n - a.count ? 1 : a[i - (n - a.count)]
+        let db = i < n - b.count ? 1 : b[i - (n - b.count)]
+        if da == db || db == 1 { out[i] = da }
+        else if da == 1 { out[i] = db }
+        else { return nil }
+    }
+    return out
+}
+
+/// Strides for reading a tensor of `shape` as if it had the (broadcast) shape `target`:
+/// broadcast dimensions get stride 0.
+@inlinable
+func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
+    let own = strides(of: shape)
+    let offset = target.count - shape.count
+    var out = [Int](repeating: 0, count: target.count)
+    for i in 0..<shape.count where shape[i] != 1 || target[i + offset] == 1 {
+        out[i + offset] = shape[i] == 1 ? 0 : own[i]
+    }
+    return out
+}
+
+/// Walks every index of `shape` in row-major order and calls `body(a, b)` with the
+/// offsets given by two stride vectors. The innermost dimension is a plain loop, so
+/// the cost per element is an add, not an index computation.
+@inlinable
+func forEachOffset(_ shape: [Int], _ sa: [Int], _ sb: [Int], _ body: (Int, Int) -> Void) {
+    let total = Tensor.count(of: shape)
+    if total == 0 { return }
+    let rank = shape.count
+    if rank == 0 { body(0, 0); return }
+    let inner = shape[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1]
+    var index = [Int](repeating: 0, count: rank)
+    var oa = 0, ob = 0
+    var done = 0
+    while done < total {
+        var a = oa, b = ob
+        for _ in 0..<inner {
+            body(a, b)
+            a += ia; b += ib
+        }
+        done += inner
+        // Advance the odometer over the outer dimensions.
+        var d = rank - 2
+        while d >= 0 {
+            index[d] += 1
+            oa += sa[d]; ob += sb[d]
+            if index[d] < shape[d] { break }
+            oa -= sa[d] * shape[d]; ob -= sb[d] * shape[d]
+            index[d] = 0
+            d -= 1
+        }
+    }
+}
+
+extension Tensor {
+    /// `self` broadcast to `target` (which must be a broadcast of `shape`), materialized.
+    public func broadcast(to target: [Int]) -> Tensor {
+        if shape == target { return self }
+        var out = [Double](repeating: 0, count: Tensor.count(of: target))
+        let s = broadcastStrides(shape, to: target)
+        var i = 0
+        data.withUnsafeBufferPointer { src in
+            forEachOffset(target, s, s) { a, _ in out[i] = src[a]; i += 1 }
+        }
+        return Tensor(shape: target, data: out)
+    }
+
+    /// Sums a gradient of a broadcast shape back to `target`, the shape of the input that
+    /// was broadcast: the vector-Jacobian product of broadcasting.
+    public func sum(toShape target: [Int]) -> Tensor {
+        if shape == target { return self }
+        var out = [Double](repeating: 0, count: Tensor.count(of: target))
+        let s = broadcastStrides(target, to: shape)
+        let own = strides(of: shape)
+        out.withUnsafeMutableBufferPointer { dst in
+            data.withUnsafeBufferPointer { src in
+                forEachOffset(shape, own, s) { a, b in dst[b] += src[a] }
+            }
+        }
+        return Tensor(shape: target, data: out)
+    }
+
+    /// Elementwise combination of two broadcastable tensors.
+    @inlinable
+    public static func zip(_ a: Tensor, _ b: Tensor, _ f: (Double, Double) -> Double) -> Tensor {
+        if a.shape == b.shape {
+            var out = [Double](repeating: 0, count: a.count)
+            a.data.withUnsafeBufferPointer { x in
+                b.data.withUnsafeBufferPointer { y in
+                    for i in 0..<x.count { out[i] = f(x[i], y[i]) }
+                }
+            }
+            return Tensor(shape: a.shape, data: out)
+        }
+        guard let shape = broadcastShapes(a.shape, b.shape) else {
+            preconditionFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
+        }
+        var out = [Double](repeating: 0, count: Tensor.count(of: shape))
+        let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
+        var i = 0
+        out.withUnsafeMutableBufferPointer { dst in
+            a.data.withUnsafeBufferPointer { x in
+                b.data.withUnsafeBufferPointer { y in
+                    forEachOffset(shape, sa, sb) { oa, ob in dst[i] = f(x[oa], y[ob]); i += 1 }
+                }
+            }
+        }
+        return Tensor(shape: shape, data: out)
+    }
+
+    public static func + (a: Tensor, b: Tensor) -> Tensor { zip(a, b, +) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { zip(a, b, -) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { zip(a, b, *) }
+    public static func / (a: Tensor, b: Tensor) -> Tensor { zip(a, b, /) }
+    public static prefix func - (a: Tensor) -> Tensor { a.map { -$0 } }
+    public static func * (a: Tensor, s: Double) -> Tensor { a.map { $0 * s } }
+
+    /// In-place accumulation of a same-shape tensor (gradient summation at fan-out).
+    public static func += (a: inout Tensor, b: Tensor) {
+        precondition(a.shape == b.shape, "accumulating \(b.shape) into \(a.shape)")
+        a.data.withUnsafeMutableBufferPointer { x in
+            b.data.withUnsafeBufferPointer { y in
+                for i in 0..<x.count { x[i] += y[i] }
+            }
+        }
+    }
+
+    /// Sum of all elements.
+    public func sum() -> Double { data.reduce(0, +) }
+}

@@ -1,0 +1,143 @@
+import Foundation
+
+/// Central finite differences against an analytic gradient.
+///
+/// The objective is a scalar function of one tensor, typically ⟨upstream, op(x)⟩ or a whole
+/// graph's ⟨seed, output⟩; its gradient at `x` is compared element by element with the
+/// analytic one. Step sizes follow each element's scale; large tensors are sampled.
+public enum GradCheck {
+    public struct Options: Sendable {
+        /// Relative step: h = eps · max(1, |x|).
+        public var eps: Double = 1e-6
+        public var rtol: Double = 1e-5
+        public var atol: Double = 1e-7
+        /// Check at most this many elements per tensor (seeded choice); nil: all.
+        public var samples: Int? = nil
+        public var seed: UInt64 = 0
+        public init(eps: Double = 1e-6, rtol: Double = 1e-5, atol: Double = 1e-7, samples: Int? = nil, seed: UInt64 = 0) {
+            self.eps = eps; self.rtol = rtol; self.atol = atol; self.samples = samples; self.seed = seed
+        }
+    }
+
+    public struct Mismatch: Sendable {
+        public let index: Int
+        public let analytic: Double
+        public let numeric: Double
+    }
+
+    /// The comparison for one tensor.
+    public struct Result: Sendable {
+        public let checked: Int
+        public let maxAbsError: Double
+        public let maxRelError: Double
+        /// Elements where the function is not differentiable (one-sided differences
+        /// disagree: relu at 0, ties of max): reported, not counted as failures.
+        public let kinks: [Int]
+        /// Elements outside tolerance, worst first.
+        public let mismatches: [Mismatch]
+        /// Analytic and numeric values at the checked elements, for side-by-side reports.
+        public let indices: [Int]
+        public let analytic: [Double]
+        public let numeric: [Double]
+        public var passed: Bool { mismatches.isEmpty }
+    }
+
+    /// Compares `analytic` with the central-difference gradient of `f` at `x`.
+    /// `f` returning nil (the forward failed at a perturbed point) marks that element a kink.
+    public static func compare(at x: Tensor, analytic: Tensor, options: Options = Options(),
+                               _ f: (Tensor) -> Double?) -> Result {
+        precondition(analytic.shape == x.shape, "analytic gradient \(analytic.shape) for x \(x.shape)")
+        let indices = chooseIndices(x.count, options)
+        var kinks: [Int] = [], mismatches: [Mismatch] = [], numeric: [Double] = []
+        var maxAbs = 0.0, maxRel = 0.0
+        var probe = x
+        for i in indices {
+            let xi = x.data[i]
+            let h = options.eps * Swift.max(1, Swift.abs(xi))
+            func at(_ v: Double) -> Double? { probe.data[i] = v; return f(probe) }
+            let plus = at(xi + h), minus = at(xi - h), center = at(xi)
+            probe.data[i] = xi
+            guard let plus, let minus, let center else { kinks.append(i); numeric.append(.nan); continue }
+            let n = (plus - minus) / (2 * h)
+            numeric.append(n)
+            let a = analytic.data[i]
+            let abs = Swift.abs(a - n)
+            let rel = abs / Swift.max(Swift.abs(a), Swift.abs(n), 1e-300)
+            // A kink: the two one-sided slopes disagree by far more than rounding explains.
+            let right = (plus - center) / h, left = (center - minus) / h
+            let scale = Swift.max(Swift.abs(right), Swift.abs(left), 1)
+            if Swift.abs(right - left) > 1e3 * options.eps * scale + 1e-4 * scale + 1e-10 * Swift.abs(center) / h {
+                kinks.append(i)
+                continue
+            }
+            if !(a.isNaN && n.isNaN) && (a.isNaN != n.isNaN || abs > options.atol + options.rtol * Swift.max(Swift.abs(a), Swift.abs(n))) {
+                mismatches.append(Mismatch(index: i, analytic: a, numeric: n))
+            }
+            if abs.isFinite { maxAbs = Swift.max(maxAbs, abs) } else { maxAbs = .infinity }
+            if rel.isFinite { maxRel = Swift.max(maxRel, Swift.min(rel, 1)) } else if a.isNaN != n.isNaN { maxRel = 1 }
+        }
+        mismatches.sort { Swift.abs($0.analytic - $0.numeric) > Swift.abs($1.analytic - $1.numeric) }
+        return Result(checked: indices.count, maxAbsError: maxAbs, maxRelError: maxRel, kinks: kinks,
+                      mismatches: mismatches, indices: indices, analytic: indices.map { analytic.data[$0] }, numeric: numeric)
+    }
+
+    static func chooseIndices(_ count: Int, _ options: Options) -> [Int] {
+        guard let samples = options.samples, samples < count else { return Array(0..<count) }
+        var rng = SeededGenerator(seed: options.seed)
+        var chosen = Set<Int>()
+        while chosen.count < samples { chosen.insert(Int(rng.next() % UInt64(count))) }
+        return chosen.sorted()
+    }
+
+    /// Checks an op's vjp in isolation: for each differentiable input, the gradient of
+    /// ⟨upstream, op(inputs)⟩ (a seeded random upstream unless given).
+    public static func check(_ op: any Op, inputs: [Tensor], upstream given: [Tensor]? = nil,
+                             options: Options = Options()) throws -> [Result?] {
+        let outputs = try op.forward(inputs)
+        var rng = SeededGenerator(seed: options.seed &+ 0x5EED)
+        let upstream = given ?? outputs.map { y in Tensor(shape: y.shape, data: (0..<y.count).map { _ in rng.normal() }) }
+        let needs = inputs.indices.map { op.info.isDifferentiable(slot: $0) }
+        let grads = op.vjp(VJPContext(inputs: inputs, outputs: outputs, upstream: upstream, needsGradient: needs))
+        return try inputs.indices.map { slot -> Result? in
+            guard needs[slot] else { return nil }
+            guard slot < grads.count, let g = grads[slot], g.shape == inputs[slot].shape else {
+                throw OpError("\(op.name): vjp gave no gradient of shape \(shapeText(inputs[slot].shape)) for input \(op.info.inputName(slot))")
+            }
+            return compare(at: inputs[slot], analytic: g, options: options) { x in
+                var probe = inputs
+                probe[slot] = x
+                guard let ys = try? op.forward(probe) else { return nil }
+                return zip(ys, upstream).reduce(0) { $0 + dot($1.0, $1.1) }
+            }
+        }
+    }
+
+    public static func dot(_ a: Tensor, _ b: Tensor) -> Double {
+        var s = 0.0
+        for i in 0..<a.count { s += a.data[i] * b.data[i] }
+        return s
+    }
+}
+
+extension Graph {
+    /// Recomputes every node with some leaves replaced (`overrides[node]`), without changing
+    /// the graph; returns the new values of all nodes. Used for finite differences.
+    public func replay(_ overrides: [Int: Tensor]) throws(OpError) -> [[Tensor]] {
+        var values: [[Tensor]] = []
+        values.reserveCapacity(nodes.count)
+        for (n, node) in nodes.enumerated() {
+            if let v = overrides[n] { values.append([v]); continue }
+            guard let op = node.op else { values.append(node.values); continue }
+            values.append(try op.forward(node.inputs.map { values[$0.node][$0.output] }))
+        }
+        return values
+    }
+
+    /// ⟨seed, output⟩ summed over outputs, for values from `replay`.
+    public func objective(_ values: [[Tensor]], outputs: [ValueID], seeds: [ValueID: Tensor] = [:]) -> Double {
+        outputs.reduce(0) { acc, v in
+            let y = values[v.node][v.output]
+            return acc + (seeds[v].map { GradCheck.dot($0, y) } ?? y.sum())
+        }
+    }
+}

@@ -1,0 +1,99 @@
+/// One value of a graph: output `output` of node `node`.
+public struct ValueID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let node: Int
+    public let output: Int
+    public init(node: Int, output: Int = 0) {
+        self.node = node
+        self.output = output
+    }
+    public static func < (a: ValueID, b: ValueID) -> Bool { (a.node, a.output) < (b.node, b.output) }
+    public var description: String { output == 0 ? "%\(node)" : "%\(node).\(output)" }
+}
+
+/// A computational graph whose nodes are kept in the order they were added. A node can
+/// only use values that already exist, so that order is a topological order: the forward
+/// pass is that order and the backward pass is its reverse.
+public final class Graph {
+    public enum Kind {
+        /// A leaf: data or a parameter. `requiresGradient` is false for data such as targets.
+        case input(requiresGradient: Bool)
+        /// A number written into the computation (the 2 of x / 2): never differentiated.
+        case constant
+        case op(any Op)
+    }
+
+    public struct Node {
+        public var kind: Kind
+        /// The value each input slot reads.
+        public var inputs: [ValueID]
+        /// Forward results, one per output.
+        public var values: [Tensor]
+        /// One name per output ("" when the value is anonymous). Names are for people and
+        /// files; the engine never looks at them.
+        public var names: [String]
+        /// Free-form annotations for whoever presents the graph (label, group, doc...).
+        public var annotations: [String: String] = [:]
+
+        public var op: (any Op)? { if case .op(let op) = kind { return op } else { return nil } }
+        public var isLeaf: Bool { if case .op = kind { return false } else { return true } }
+        public var requiresGradient: Bool { if case .input(let r) = kind { return r } else { return false } }
+    }
+
+    public private(set) var nodes: [Node] = []
+
+    public init() {}
+
+    public func node(_ v: ValueID) -> Node { nodes[v.node] }
+    public func value(_ v: ValueID) -> Tensor { nodes[v.node].values[v.output] }
+    public func name(_ v: ValueID) -> String { nodes[v.node].names[v.output] }
+
+    /// Adds a leaf.
+    @discardableResult
+    public func addInput(_ name: String, _ value: Tensor, requiresGradient: Bool = true) -> ValueID {
+        nodes.append(Node(kind: .input(requiresGradient: requiresGradient), inputs: [], values: [value], names: [name]))
+        return ValueID(node: nodes.count - 1)
+    }
+
+    /// Adds a constant (never differentiated).
+    @discardableResult
+    public func addConstant(_ value: Tensor, name: String = "") -> ValueID {
+        nodes.append(Node(kind: .constant, inputs: [], values: [value], names: [name]))
+        return ValueID(node: nodes.count - 1)
+    }
+
+    /// Checks shapes, runs `op` forward and records the node. Returns one value per output.
+    @discardableResult
+    public func apply(_ op: any Op, _ inputs: [ValueID], names: [String] = []) throws(OpError) -> [ValueID] {
+        let info = op.info
+        guard info.arity.contains(inputs.count) else {
+            throw OpError("\(info.name) takes \(arityText(info)), got \(inputs.count)")
+        }
+        for v in inputs where v.node >= nodes.count || v.output >= nodes[v.node].values.count {
+            throw OpError("\(info.name): input \(v) does not exist")
+        }
+        let values = inputs.map(value)
+        let shapes = try op.outputShapes(values.map(\.shape))
+        let outputs = try op.forward(values)
+        assert(outputs.map(\.shape) == shapes, "\(info.name): forward gave \(outputs.map(\.shape)), outputShapes said \(shapes)")
+        let outputNames = names.count == outputs.count ? names : [String](repeating: "", count: outputs.count)
+        nodes.append(Node(kind: .op(op), inputs: inputs, values: outputs, names: outputNames))
+        return (0..<outputs.count).map { ValueID(node: nodes.count - 1, output: $0) }
+    }
+
+    public func annotate(_ v: ValueID, _ key: String, _ value: String) {
+        nodes[v.node].annotations[key] = value
+    }
+
+    public func rename(_ v: ValueID, _ name: String) {
+        nodes[v.node].names[v.output] = name
+    }
+}
+
+/// "2 inputs", "1 or 3 inputs", "1 or more inputs".
+public func arityText(_ info: OpInfo) -> String {
+    let r = info.arity
+    let noun = r.upperBound == 1 ? "input" : "inputs"
+    if r.upperBound == Int.max { return "\(r.lowerBound) or more inputs" }
+    if r.lowerBound == r.upperBound { return "\(r.lowerBound) \(noun)" }
+    return "\(r.lowerBound) to \(r.upperBound) \(noun)"
+}

@@ -1,0 +1,284 @@
+import Foundation
+
+// Elementwise ops: each states its value and its local derivative per element; the two
+// protocols below turn that into forward, broadcasting and the vector-Jacobian product.
+
+/// A unary elementwise op: y = f(x), dx = g * f'(x).
+public protocol UnaryElementwise: Op {
+    func value(_ x: Double) -> Double
+    /// df/dx at x, where y = f(x) is given because many derivatives are cheaper from it.
+    func derivative(_ x: Double, _ y: Double) -> Double
+}
+
+/// An op without attributes.
+public protocol NoAttributes: Op {
+    init()
+}
+
+extension NoAttributes {
+    public init(_ attributes: Attributes) throws(OpError) { self.init() }
+    public var attributes: Attributes { Attributes(defaultsFor: Self.info) }
+}
+
+extension UnaryElementwise {
+    public func outputShapes(_ inputs: [[Int]]) throws(OpError) -> [[Int]] { [inputs[0]] }
+    public func forward(_ inputs: [Tensor]) throws(OpError) -> [Tensor] { [inputs[0].map(value)] }
+    public func vjp(_ c: VJPContext) -> [Tensor?] {
+        guard c.needs(0) else { return [nil] }
+        let x = c[0].data, y = c.y.data, g = c.g.data
+        var out = [Double](repeating: 0, count: x.count)
+        for i in 0..<x.count { out[i] = g[i] * derivative(x[i], y[i]) }
+        return [Tensor(shape: c[0].shape, data: out)]
+    }
+}
+
+/// A binary elementwise op with broadcasting: y = f(a, b); each input's gradient is
+/// g * ∂f/∂input, summed back over the dimensions that input was broadcast along.
+public protocol BinaryElementwise: NoAttributes {
+    func value(_ a: Double, _ b: Double) -> Double
+    func da(_ a: Double, _ b: Double, _ y: Double) -> Double
+    func db(_ a: Double, _ b: Double, _ y: Double) -> Double
+}
+
+extension BinaryElementwise {
+    public func outputShapes(_ s: [[Int]]) throws(OpError) -> [[Int]] {
+        guard let out = broadcastShapes(s[0], s[1]) else {
+            throw OpError("\(name): shapes \(shapeText(s[0])) and \(shapeText(s[1])) do not broadcast")
+        }
+        return [out]
+    }
+    public func forward(_ inputs: [Tensor]) throws(OpError) -> [Tensor] {
+        [Tensor.zip(inputs[0], inputs[1], value)]
+    }
+    public func vjp(_ c: VJPContext) -> [Tensor?] {
+        let a = c[0], b = c[1], y = c.y, g = c.g
+        let shape = y.shape
+        let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
+        var ga: [Double]? = c.needs(0) ? [Double](repeating: 0, count: a.count) : nil
+        var gb: [Double]? = c.needs(1) ? [Double](repeating: 0, count: b.count) : nil
+        var i = 0
+        a.data.withUnsafeBufferPointer { x in
+            b.data.withUnsafeBufferPointer { z in
+                forEachOffset(shape, sa, sb) { oa, ob in
+                    let u = g.data[i], yi = y.data[i]
+                    if ga != nil { ga![oa] += u * da(x[oa], z[ob], yi) }
+                    if gb != nil { gb![ob] += u * db(x[oa], z[ob], yi) }
+                    i += 1
+                }
+            }
+        }
+        return [ga.map { Tensor(shape: a.shape, data: $0) }, gb.map { Tensor(shape: b.shape, data: $0) }]
+    }
+}
+
+private let ab = [InputSpec("a"), InputSpec("b")]
+private let x1 = [InputSpec("x")]
+
+public struct Add: BinaryElementwise {
+    public static let info = OpInfo(name: "add", symbol: "+", inputs: ab,
+        gradient: "da = g;  db = g", summary: "a + b, broadcasting")
+    public init() {}
+    public func value(_ a: Double, _ b: Double) -> Double { a + b }
+    public func da(_ a: Double, _ b: Double, _ y: Double) -> Double { 1 }
+    public func db(_ a: Double, _ b: Double, _ y: Double) -> Double { 1 }
+}
+
+public struct Sub: BinaryElementwise {
+    public static let info = OpInfo(name: "sub", symbol: "−", inputs: ab,
+        gradient: "da = g;  db = -g", summary: "a - b, broadcasting")
+    public init() {}
+    public func value(_ a: Double, _ b: Double) -> Double { a - b }
+    public func da(_ a: Double, _ b: Double, _ y: Double) -> Double { 1 }
+    public func db(_ a: Double, _ b: Double, _ y: Double) -> Double { -1 }
+}
+
+public struct Mul: BinaryElementwise {
+    public static let info = OpInfo(name: "mul", symbol: "×", inputs: ab,
+        gradient: "da = g * b;  db = g * a", summary: "a * b, broadcasting")
+    public init() {}
+    public func value(_ a: Double, _ b: Double) -> Double { a * b }
+    public func da(_ a: Double, _ b: Double, _ y: Double) -> Double { b }
+    public func db(_ a: Double, _ b: Double, _ y: Double) -> Double { a }
+}
+
+public struct Div: BinaryElementwise {
+    public static let info = OpInfo(name: "div", symbol: "÷", inputs: ab,
+        gradient: "da = g / b;  db = -g * a / b²", summary: "a / b, broadcasting")
+    public init() {}
+    public func value(_ a: Double, _ b: Double) -> Double { a / b }
+    public func da(_ a: Double, _ b: Double, _ y: Double) -> Double { 1 / b }
+    public func db(_ a: Double, _ b: Double, _ y: Double) -> Double { -a / (b * b) }
+}
+
+public struct Pow: BinaryElementwise {
+    public static let info = OpInfo(name: "pow", symbol: "^", inputs: ab,
+        gradient: "da = g * b * a^(b-1)  (0 where b = 0);  db = g * y * log(a)  (0 where a = 0 and b ≥ 0)",
+        summary: "a ^ b, broadcasting")
+    public init() {}
+    public func value(_ a: Double, _ b: Double) -> Double {
+        // Integer exponents of negative bases are real; Foundation.pow handles them.
+        Foundation.pow(a, b)
+    }
+    // As PyTorch: the masked cases keep 0 ^ 0 and friends from producing NaN gradients.
+    public func da(_ a: Double, _ b: Double, _ y: Double) -> Double { b == 0 ? 0 : b * Foundation.pow(a, b - 1) }
+    public func db(_ a: Double, _ b: Double, _ y: Double) -> Double { a == 0 && b >= 0 ? 0 : y * Foundation.log(a) }
+}
+
+public struct Maximum: BinaryElementwise {
+    public static let info = OpInfo(name: "maximum", symbol: "max", inputs: ab,
+        gradient: "da = g * [a > b] + g/2 * [a = b];  db likewise", summary: "elementwise max; ties split the gradient evenly")
+    public init() {}
+    public func value(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
+    public func da(_ a: Double, _ b: Double, _ y: Double) -> Double { a > b ? 1 : a == b ? 0.5 : 0 }
+    public func db(_ a: Double, _ b: Double, _ y: Double) -> Double { b > a ? 1 : a == b ? 0.5 : 0 }
+}
+
+public struct Minimum: BinaryElementwise {
+    public static let info = OpInfo(name: "minimum", symbol: "min", inputs: ab,
+        gradient: "da = g * [a < b] + g/2 * [a = b];  db likewise", summary: "elementwise min; ties split the gradient evenly")
+    public init() {}
+    public func value(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : Swift.min(a, b) }
+    public func da(_ a: Double, _ b: Double, _ y: Double) -> Double { a < b ? 1 : a == b ? 0.5 : 0 }
+    public func db(_ a: Double, _ b: Double, _ y: Double) -> Double { b < a ? 1 : a == b ? 0.5 : 0 }
+}
+
+public struct Neg: UnaryElementwise, NoAttributes {
+    public static let info = OpInfo(name: "neg", symbol: "−", inputs: x1, gradient: "dx = -g", summary: "-x")
+    public init() {}
+    public func value(_ x: Double) -> Double { -x }
+    public func derivative(_ x: Double, _ y: Double) -> Double { -1 }
+}
+
+public struct Exp: UnaryElementwise, NoAttributes {
+    public static let info = OpInfo(name: "exp", inputs: x1, gradient: "dx = g * y", summary: "e^x")
+    public init() {}
+    public func value(_ x: Double) -> Double { Foundation.exp(x) }
+    public func derivative(_ x: Double, _ y: Double) -> Double { y }
+}
+
+public struct Log: UnaryElementwise, NoAttributes {
+    public static let info = OpInfo(name: "log", inputs: x1, gradient: "dx = g / x", summary: "natural logarithm")
+    public init() {}
+    public func value(_ x: Double) -> Double { Foundation.log(x) }
+    public func derivative(_ x: Double, _ y: Double) -> Double { 1 / x }
+}
+
+public struct Sqrt: UnaryElementwise, NoAttributes {
+    public static let info = OpInfo(name: "sqrt", symbol: "√", inputs: x1, gradient: "dx = g / (2 y)", summary: "square root")
+    public init() {}
+    public func value(_ x: Double) -> Double { x.squareRoot() }
+    public func derivative(_ x: Double, _ y: Double) -> Double { 1 / (2 * y) }
+}
+
+public struct Square: UnaryElementwise, NoAttributes {
+    public static let info = OpInfo(name: "square", symbol: "x²", inputs: x1, gradient: "dx = g * 2x", summary: "x²")
+    public init() {}
+    public func value(_ x: Double) -> Double { x * x }
+    public func derivative(_ x: Double, _ y: Double) -> Double { 2 * x }
+}
+
+public struct Abs: UnaryElementwise, NoAttributes {
+    public static let info = OpInfo(name: "abs", symbol: "|x|", inputs: x1, gradient: "dx = g * sign(x)  (0 at x = 0)", summary: "|x|")
+    public init() {}
+    public func value(_ x: Double) -> Double { Swift.abs(x) }
+    public func derivative(_ x: Double, _ y: Double) -> Double { x > 0 ? 1 : x < 0 ? -1 : 0 }
+}
+
+public struct Sin: UnaryElementwise, NoAttributes {
+    public static let info = OpInfo(name: "sin", inputs: x1, gradient: "dx = g * cos(x)", summary: "sine")
+    public init() {}
+    public func value(_ x: Double) -> Double { Foundation.sin(x) }
+    public func derivative(_ x: Double, _ y: Double) -> Double { Foundation.cos(x) }
+}
+
+public struct Cos: UnaryElementwise, NoAttributes {
+    public static let info = OpInfo(name: "cos", inputs: x1, gradient: "dx = -g * sin(x)", summary: "cosine")
+    public init() {}
+    public func value(_ x: Double) -> Double { Foundation.cos(x) }
+    public func derivative(_ x: Double, _ y: Double) -> Double { -Foundation.sin(x) }
+}
+
+public struct Tanh: UnaryElementwise, NoAttributes {
+    public static let info = OpInfo(name: "tanh", inputs: x1, gradient: "dx = g * (1 - y²)", summary: "hyperbolic tangent")
+    public init() {}
+    public func value(_ x: Double) -> Double { Foundation.tanh(x) }
+    public func derivative(_ x: Double, _ y: Double) -> Double { 1 - y * y }
+}
+
+public struct Sigmoid: UnaryElementwise, NoAttributes {
+    public static let info = OpInfo(name: "sigmoid", symbol: "σ", inputs: x1, gradient: "dx = g * y (1 - y)", summary: "1 / (1 + e^-x)")
+    public init() {}
+    public func value(_ x: Double) -> Double { sigmoid(x) }
+    public func derivative(_ x: Double, _ y: Double) -> Double { y * (1 - y) }
+}
+
+/// Logistic function without overflow for large |x|.
+@inlinable func sigmoid(_ x: Double) -> Double {
+    if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
+    let e = Foundation.exp(x)
+    return e / (1 + e)
+}
+
+public struct Relu: UnaryElementwise, NoAttributes {
+    public static let info = OpInfo(name: "relu", inputs: x1, gradient: "dx = g * [x > 0]  (0 at x = 0)", summary: "max(x, 0)")
+    public init() {}
+    public func value(_ x: Double) -> Double { x > 0 ? x : (x.isNaN ? x : 0) }
+    public func derivative(_ x: Double, _ y: Double) -> Double { x > 0 ? 1 : 0 }
+}
+
+public struct Softplus: UnaryElementwise, NoAttributes {
+    public static let info = OpInfo(name: "softplus", inputs: x1, gradient: "dx = g * σ(x)",
+        summary: "log(1 + e^x); x itself above 20, as PyTorch")
+    public init() {}
+    public func value(_ x: Double) -> Double { x > 20 ? x : Foundation.log1p(Foundation.exp(x)) }
+    public func derivative(_ x: Double, _ y: Double) -> Double { x > 20 ? 1 : sigmoid(x) }
+}
+
+public struct LeakyRelu: UnaryElementwise {
+    public static let info = OpInfo(name: "leaky_relu", inputs: x1,
+        attributes: [AttrSpec("negative_slope", .double, default: .double(0.01), "slope for x < 0")],
+        gradient: "dx = g  (x > 0);  g * negative_slope  (x ≤ 0)", summary: "x for x > 0, negative_slope * x otherwise")
+    public let attributes: Attributes
+    let slope: Double
+    public init(_ attributes: Attributes) throws(OpError) {
+        self.attributes = attributes
+        slope = attributes.double("negative_slope")
+    }
+    public func value(_ x: Double) -> Double { x > 0 ? x : x * slope }
+    public func derivative(_ x: Double, _ y: Double) -> Double { x > 0 ? 1 : slope }
+}
+
+public struct Gelu: UnaryElementwise {
+    public static let info = OpInfo(name: "gelu", inputs: x1,
+        attributes: [AttrSpec("approximate", .string(["none", "tanh"]), default: .string("none"), "\"tanh\" for the tanh approximation")],
+        gradient: "dx = g * (Φ(x) + x φ(x))  (or the derivative of the tanh form)",
+        summary: "x Φ(x), as torch.nn.functional.gelu")
+    public let attributes: Attributes
+    let tanhForm: Bool
+    public init(_ attributes: Attributes) throws(OpError) {
+        self.attributes = attributes
+        tanhForm = attributes.string("approximate") == "tanh"
+    }
+    static let k = (2 / Double.pi).squareRoot()
+    public func value(_ x: Double) -> Double {
+        if tanhForm { return 0.5 * x * (1 + Foundation.tanh(Gelu.k * (x + 0.044715 * x * x * x))) }
+        return 0.5 * x * (1 + Foundation.erf(x / 2.0.squareRoot()))
+    }
+    public func derivative(_ x: Double, _ y: Double) -> Double {
+        if tanhForm {
+            let inner = Gelu.k * (x + 0.044715 * x * x * x)
+            let t = Foundation.tanh(inner)
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * Gelu.k * (1 + 3 * 0.044715 * x * x)
+        }
+        let cdf = 0.5 * (1 + Foundation.erf(x / 2.0.squareRoot()))
+        let pdf = Foundation.exp(-0.5 * x * x) / (2 * Double.pi).squareRoot()
+        return cdf + x * pdf
+    }
+}
+
+public struct Identity: UnaryElementwise, NoAttributes {
+    public static let info = OpInfo(name: "identity", symbol: "id", inputs: x1, gradient: "dx = g", summary: "x (to name or label a value)")
+    public init() {}
+    public func value(_ x: Double) -> Double { x }
+    public func derivative(_ x: Double, _ y: Double) -> Double { 1 }
+}
