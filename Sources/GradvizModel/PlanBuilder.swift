@@ -1,0 +1,720 @@
+import GradvizCore
+
+/// Reads the sections of a model into a plan: every id resolved, every expression and
+/// function call expanded into nodes, every shape inferred. Nothing is computed here
+/// except the literal values of inputs.
+struct PlanBuilder: ExprDomain {
+    let file: String
+    var nodes: [PlanNode] = []
+    /// Where each plan node was written, for errors found while computing.
+    var places: [(position: SourcePosition, what: String)] = []
+    /// Ids defined so far.
+    var ids: [String: PlanRef] = [:]
+    /// Every id the file declares (inputs and node outputs) and where.
+    var declared: [String: SourcePosition] = [:]
+    /// Declared and generated names: generated ids avoid all of them.
+    var taken: Set<String> = []
+    var counters: [String: Int] = [:]
+    var namedValues: [(String, PlanRef)] = []
+    var calls: [String: Model.Call] = [:]
+    var table = FunctionTable([:])
+    var name: String?
+    var description: String?
+    var outputs: [PlanRef] = []
+    var seeds: [PlanRef: Tensor] = [:]
+
+    /// Where new nodes go: the name of the node being expanded (generated ids derive from
+    /// it), the root operation that takes that name, and the node's group and calls.
+    struct Context {
+        var base = ""
+        var rootName = ""
+        var rootOffset = -1
+        var depth = 0
+        var group: String?
+        var calls: [String] = []
+        var position = SourcePosition.unknown
+        var what = ""
+        var line = 0
+        /// The text of an "expr" node, recorded on the node that computes its result.
+        var expression: String?
+    }
+    var context = Context()
+
+    init(file: String) { self.file = file }
+
+    func fail(_ message: String, at position: SourcePosition?) -> ModelError {
+        ModelError(file: file, position: position, message: message)
+    }
+
+    // MARK: - Sections
+
+    mutating func read(_ root: JSONValue) throws {
+        guard let members = root.objectMembers else {
+            throw fail("the model must be a JSON object, got \(root.kindDescription)", at: root.position)
+        }
+        for m in members where !ModelLoader.topLevelKeys.contains(m.key) {
+            throw fail(unknownKey(m.key, ModelLoader.topLevelKeys, what: "top-level key"), at: m.keyPosition)
+        }
+        if let v = root["gradviz"] {
+            guard v.isInteger, v.doubleValue == 1 else {
+                throw fail("unsupported format version \(JSONWriter.string(v)): this gradviz reads version 1", at: v.position)
+            }
+        }
+        name = try optionalString(root["name"], "name")
+        description = try optionalString(root["description"], "description")
+        guard let inputs = root["inputs"] else { throw fail("missing \"inputs\" (an object of input ids)", at: root.position) }
+        guard let nodes = root["nodes"] else { throw fail("missing \"nodes\" (an array of nodes)", at: root.position) }
+        try declareIds(inputs, nodes)
+        if let f = root["functions"] { try readFunctions(f) }
+        try readInputs(inputs)
+        try readNodes(nodes)
+        try readOutputs(root["outputs"], nodes)
+        if let s = root["seed"] { try readSeeds(s) }
+    }
+
+    func unknownKey(_ key: String, _ known: [String], what: String) -> String {
+        var message = "unknown \(what) '\(key)'"
+        if let near = nearestName(to: key, in: known) { message += " (did you mean '\(near)'?)" }
+        else { message += " (expected one of: \(known.joined(separator: ", ")))" }
+        return message
+    }
+
+    func optionalString(_ v: JSONValue?, _ key: String) throws -> String? {
+        guard let v else { return nil }
+        guard let s = v.stringValue else { throw fail("\"\(key)\" must be a string, got \(v.kindDescription)", at: v.position) }
+        return s
+    }
+
+    static func isIdentifier(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+        return s.unicodeScalars.allSatisfy { $0 == "_" || $0 == "." || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    }
+
+    /// Collects every id before anything else, so a forward reference can be told apart
+    /// from a typo and generated ids never collide with a user's.
+    mutating func declareIds(_ inputs: JSONValue, _ nodes: JSONValue) throws {
+        guard let members = inputs.objectMembers else {
+            throw fail("\"inputs\" must be an object of id: value, got \(inputs.kindDescription)", at: inputs.position)
+        }
+        guard let list = nodes.arrayElements else {
+            throw fail("\"nodes\" must be an array of nodes, got \(nodes.kindDescription)", at: nodes.position)
+        }
+        func declare(_ id: String, _ at: SourcePosition, what: String) throws {
+            guard PlanBuilder.isIdentifier(id) else {
+                throw fail("\(what) '\(id)' is not a valid id (letters, digits, _ and ., not starting with a digit or .)", at: at)
+            }
+            if let first = declared[id] { throw fail("duplicate id '\(id)' (first defined at \(first))", at: at) }
+            declared[id] = at
+            taken.insert(id)
+        }
+        for m in members { try declare(m.key, m.keyPosition, what: "input id") }
+        for node in list {
+            guard node.objectMembers != nil else { throw fail("a node must be an object, got \(node.kindDescription)", at: node.position) }
+            if let id = node["id"] {
+                guard let s = id.stringValue else { throw fail("node \"id\" must be a string, got \(id.kindDescription)", at: id.position) }
+                try declare(s, id.position, what: "node id")
+            }
+            if let outs = node["outputs"] {
+                guard let arr = outs.arrayElements, !arr.isEmpty else {
+                    throw fail("node \"outputs\" must be a non-empty array of ids", at: outs.position)
+                }
+                for o in arr {
+                    guard let s = o.stringValue else { throw fail("node \"outputs\" must hold id strings, got \(o.kindDescription)", at: o.position) }
+                    try declare(s, o.position, what: "output id")
+                }
+            }
+        }
+    }
+
+    // MARK: Inputs
+
+    mutating func readInputs(_ inputs: JSONValue) throws {
+        for m in inputs.objectMembers! {
+            let id = m.key, v = m.value
+            var annotations: [String: String] = [Annotation.line: "\(m.keyPosition.line)"]
+            var requiresGradient = true
+            var tensor: Tensor?
+            var initializer: InputInit?
+            if v.objectMembers == nil {
+                tensor = try readTensor(v, what: "input '\(id)'")
+            } else {
+                for k in v.objectMembers! where !ModelLoader.inputKeys.contains(k.key) {
+                    throw fail("input '\(id)': " + unknownKey(k.key, ModelLoader.inputKeys, what: "key"), at: k.keyPosition)
+                }
+                if let g = v["grad"] {
+                    guard let b = g.boolValue else { throw fail("input '\(id)': \"grad\" must be true or false, got \(g.kindDescription)", at: g.position) }
+                    requiresGradient = b
+                }
+                for key in ["label", "doc"] {
+                    if let s = try optionalString(v[key], key) { annotations[key] = s }
+                }
+                if let value = v["value"] {
+                    for k in ["shape", "init", "fill", "mean", "std", "low", "high", "seed"] where v[k] != nil {
+                        throw fail("input '\(id)': \"\(k)\" cannot be used with \"value\"", at: v.member(k)!.keyPosition)
+                    }
+                    tensor = try readTensor(value, what: "input '\(id)'")
+                } else {
+                    initializer = try readInit(v, id: id)
+                }
+            }
+            let shape = tensor?.shape ?? initializer!.shape
+            let ref = append(PlanNode(kind: .input(tensor, initializer, requiresGradient: requiresGradient), inputs: [], names: [id],
+                                      shapes: [shape], annotations: annotations),
+                             at: m.keyPosition, what: "input '\(id)'")
+            define(id, ref)
+        }
+    }
+
+    mutating func readInit(_ v: JSONValue, id: String) throws -> InputInit {
+        guard let shapeValue = v["shape"], let initValue = v["init"] else {
+            throw fail("input '\(id)' needs \"value\", or \"shape\" and \"init\"", at: v.position)
+        }
+        guard let kind = initValue.stringValue, ModelLoader.inits.contains(kind) else {
+            let got = initValue.stringValue.map { "'\($0)'" } ?? initValue.kindDescription
+            var message = "input '\(id)': unknown init \(got) (expected one of: \(ModelLoader.inits.joined(separator: ", ")))"
+            if let s = initValue.stringValue, let near = nearestName(to: s, in: ModelLoader.inits) { message = "input '\(id)': unknown init '\(s)' (did you mean '\(near)'?)" }
+            throw fail(message, at: initValue.position)
+        }
+        let shape = try readShape(shapeValue, what: "input '\(id)' shape")
+        let allowed = ModelLoader.initKeys[kind]!
+        for k in ["fill", "mean", "std", "low", "high", "seed"] where v[k] != nil && !allowed.contains(k) {
+            throw fail("input '\(id)': \"\(k)\" does not apply to init \"\(kind)\"", at: v.member(k)!.keyPosition)
+        }
+        func number(_ key: String, _ fallback: Double?) throws -> Double {
+            guard let x = v[key] else {
+                guard let fallback else { throw fail("input '\(id)': init \"\(kind)\" needs \"\(key)\"", at: v.position) }
+                return fallback
+            }
+            guard let d = x.doubleValue else { throw fail("input '\(id)': \"\(key)\" must be a number, got \(x.kindDescription)", at: x.position) }
+            return d
+        }
+        var seed = 0
+        if let s = v["seed"] {
+            guard s.isInteger, let i = s.intValue else { throw fail("input '\(id)': \"seed\" must be an integer, got \(JSONWriter.string(s))", at: s.position) }
+            seed = i
+        }
+        let std = try number("std", 1)
+        guard std >= 0 else { throw fail("input '\(id)': \"std\" must be ≥ 0, got \(formatNumber(std))", at: v["std"]!.position) }
+        return InputInit(kind: kind, shape: shape, fill: try number("fill", kind == "full" ? nil : 0),
+                         mean: try number("mean", 0), std: std, low: try number("low", 0), high: try number("high", 1), seed: seed)
+    }
+
+    func readShape(_ v: JSONValue, what: String) throws -> [Int] {
+        guard let items = v.arrayElements else { throw fail("\(what) must be an array of sizes, got \(v.kindDescription)", at: v.position) }
+        var shape: [Int] = []
+        for item in items {
+            guard item.isInteger, let d = item.intValue, d >= 0 else {
+                throw fail("\(what) must hold integer sizes ≥ 0, got \(JSONWriter.string(item))", at: item.position)
+            }
+            shape.append(d)
+        }
+        try checkSize(shape, what: what, at: v.position)
+        return shape
+    }
+
+    func checkSize(_ shape: [Int], what: String, at position: SourcePosition) throws {
+        guard let n = checkedCount(shape), n <= ModelLoader.maxElements else {
+            throw fail("\(what): shape \(shapeText(shape)) has \(checkedCount(shape).map(String.init) ?? "too many") elements; the limit is \(ModelLoader.maxElements)", at: position)
+        }
+    }
+
+    /// A number or a rectangular nested array of numbers.
+    func readTensor(_ v: JSONValue, what: String) throws -> Tensor {
+        var shape: [Int] = []
+        var probe = v
+        while let items = probe.arrayElements {
+            shape.append(items.count)
+            guard let first = items.first else { break }
+            probe = first
+        }
+        try checkSize(shape, what: what, at: v.position)
+        var data: [Double] = []
+        data.reserveCapacity(Tensor.count(of: shape))
+        func walk(_ x: JSONValue, _ depth: Int) throws {
+            if depth == shape.count {
+                guard let d = x.doubleValue, x.arrayElements == nil else {
+                    throw fail("\(what): expected a number at depth \(depth) of a \(shapeText(shape)) array, got \(x.kindDescription)", at: x.position)
+                }
+                data.append(d)
+                return
+            }
+            guard let items = x.arrayElements else {
+                throw fail("\(what): ragged array: expected an array of \(shape[depth]) at depth \(depth), got \(x.kindDescription)", at: x.position)
+            }
+            guard items.count == shape[depth] else {
+                throw fail("\(what): ragged array: expected \(shape[depth]) elements at depth \(depth) (like the first), got \(items.count)", at: x.position)
+            }
+            for item in items { try walk(item, depth + 1) }
+        }
+        try walk(v, 0)
+        return Tensor(shape: shape, data: data)
+    }
+
+    // MARK: Functions
+
+    mutating func readFunctions(_ v: JSONValue) throws {
+        guard let members = v.objectMembers else {
+            throw fail("\"functions\" must be an object of name: function, got \(v.kindDescription)", at: v.position)
+        }
+        var defs: [String: FunctionDef] = [:]
+        var positions: [String: SourcePosition] = [:]
+        var bodies: [String: [(Expr, SourcePosition, String)]] = [:]
+        for m in members {
+            let fname = m.key, f = m.value
+            let place = "function '\(fname)'"
+            guard PlanBuilder.isIdentifier(fname), !fname.contains(".") else { throw fail("function name '\(fname)' is not a valid name", at: m.keyPosition) }
+            guard OpRegistry.type(named: fname) == nil else { throw fail("\(place) would hide the built-in op '\(fname)'; choose another name", at: m.keyPosition) }
+            guard let keys = f.objectMembers else { throw fail("\(place) must be an object with \"params\" and \"body\" (or \"forward\" and \"backward\")", at: f.position) }
+            for k in keys where !ModelLoader.functionKeys.contains(k.key) {
+                throw fail("\(place): " + unknownKey(k.key, ModelLoader.functionKeys, what: "key"), at: k.keyPosition)
+            }
+            guard let paramsValue = f["params"], let params = paramsValue.arrayElements else {
+                throw fail("\(place) needs \"params\", an array of parameter names", at: f.position)
+            }
+            var names: [String] = []
+            for p in params {
+                guard let s = p.stringValue, PlanBuilder.isIdentifier(s) else { throw fail("\(place): a param must be a name, got \(JSONWriter.string(p))", at: p.position) }
+                guard !names.contains(s) else { throw fail("\(place): param '\(s)' appears twice", at: p.position) }
+                guard s != "grad", s != "out" else { throw fail("\(place): '\(s)' is reserved for backward expressions; rename the param", at: p.position) }
+                names.append(s)
+            }
+            func parse(_ key: String, _ x: JSONValue, allowed: Set<String>) throws -> (Expr, String) {
+                guard let text = x.stringValue else { throw fail("\(place): \"\(key)\" must be an expression string, got \(x.kindDescription)", at: x.position) }
+                let e: Expr
+                do { e = try Expr.parse(text) } catch { throw fail("\(place) \(key), column \(error.column): \(error.message)", at: x.position) }
+                for (n, offset) in e.freeNames where !allowed.contains(n) {
+                    throw fail("\(place) \(key), column \(offset + 1): '\(n)' is not a param of \(fname) (params: \(names.joined(separator: ", "))\(allowed.contains("grad") ? ", grad, out" : ""))", at: x.position)
+                }
+                bodies[fname, default: []].append((e, x.position, key))
+                return (e, text)
+            }
+            let doc = try optionalString(f["doc"], "doc")
+            let paramSet = Set(names)
+            if let body = f["body"] {
+                for k in ["forward", "backward"] where f[k] != nil {
+                    throw fail("\(place): \"\(k)\" cannot be used with \"body\" (a composite op differentiates its body)", at: f.member(k)!.keyPosition)
+                }
+                let (e, text) = try parse("body", body, allowed: paramSet)
+                defs[fname] = FunctionDef(name: fname, params: names, kind: .composite(body: e), doc: doc, source: text, backwardSource: [:])
+            } else if let forward = f["forward"] {
+                guard let backward = f["backward"], let entries = backward.objectMembers else {
+                    throw fail("\(place) has \"forward\" and needs \"backward\": an object giving each param's gradient", at: f.position)
+                }
+                let (fe, text) = try parse("forward", forward, allowed: paramSet)
+                var grads: [String: Expr] = [:], sources: [String: String] = [:]
+                for entry in entries {
+                    guard paramSet.contains(entry.key) else {
+                        throw fail("\(place): backward has an entry for '\(entry.key)', which is not a param (params: \(names.joined(separator: ", ")))", at: entry.keyPosition)
+                    }
+                    let (be, btext) = try parse("backward for '\(entry.key)'", entry.value, allowed: paramSet.union(["grad", "out"]))
+                    grads[entry.key] = be
+                    sources[entry.key] = btext
+                }
+                for p in names where grads[p] == nil {
+                    throw fail("\(place): backward has no entry for param '\(p)' (write \"0\" if it has no gradient)", at: backward.position)
+                }
+                defs[fname] = FunctionDef(name: fname, params: names, kind: .primitive(forward: fe, backward: grads), doc: doc, source: text, backwardSource: sources)
+            } else {
+                throw fail("\(place) needs \"body\" (a composite op) or \"forward\" and \"backward\" (a custom primitive)", at: f.position)
+            }
+            positions[fname] = m.keyPosition
+        }
+        // Every call names an op or a function; the functions' call graph has no cycle.
+        var callees: [String: [String]] = [:]
+        for (fname, list) in bodies {
+            for (e, position, key) in list {
+                for (callee, offset) in e.calledNames {
+                    if defs[callee] != nil { callees[fname, default: []].append(callee); continue }
+                    guard OpRegistry.type(named: callee) != nil else {
+                        let near = nearestName(to: callee, in: OpRegistry.names + defs.keys.sorted())
+                        throw fail("function '\(fname)' \(key), column \(offset + 1): unknown op or function '\(callee)'" + (near.map { " (did you mean '\($0)'?)" } ?? ""), at: position)
+                    }
+                }
+            }
+        }
+        try checkCallGraph(callees, positions)
+        table = FunctionTable(defs)
+    }
+
+    /// Rejects recursion (a call cycle) and nesting deeper than maxCallDepth, without recursing.
+    func checkCallGraph(_ callees: [String: [String]], _ positions: [String: SourcePosition]) throws {
+        var depth: [String: Int] = [:]      // finished: longest call chain below
+        var onStack: [String: Int] = [:]    // index in path
+        for start in callees.keys.sorted() where depth[start] == nil {
+            var path: [(name: String, next: Int)] = [(start, 0)]
+            onStack[start] = 0
+            while let top = path.last {
+                let list = callees[top.name] ?? []
+                if top.next < list.count {
+                    path[path.count - 1].next += 1
+                    let callee = list[top.next]
+                    if let i = onStack[callee] {
+                        let cycle = path[i...].map(\.name) + [callee]
+                        throw fail("function '\(callee)' is recursive: \(cycle.joined(separator: " → ")); functions may not call themselves", at: positions[callee])
+                    }
+                    if depth[callee] == nil {
+                        onStack[callee] = path.count
+                        path.append((callee, 0))
+                    }
+                } else {
+                    depth[top.name] = 1 + (list.map { depth[$0] ?? 0 }.max() ?? 0)
+                    if depth[top.name]! > ModelLoader.maxCallDepth {
+                        throw fail("function '\(top.name)' nests calls more than \(ModelLoader.maxCallDepth) deep", at: positions[top.name])
+                    }
+                    onStack[top.name] = nil
+                    path.removeLast()
+                }
+            }
+        }
+    }
+
+    // MARK: Nodes
+
+    mutating func readNodes(_ v: JSONValue) throws {
+        for node in v.arrayElements! {
+            let members = node.objectMembers!
+            for k in members where !ModelLoader.nodeKeys.contains(k.key) {
+                throw fail("node: " + unknownKey(k.key, ModelLoader.nodeKeys, what: "key"), at: k.keyPosition)
+            }
+            let names: [String]
+            if let id = node["id"] {
+                guard node["outputs"] == nil else { throw fail("a node has \"id\" or \"outputs\", not both", at: id.position) }
+                names = [id.stringValue!]
+            } else if let outs = node["outputs"] {
+                names = outs.arrayElements!.map { $0.stringValue! }
+            } else {
+                throw fail("a node needs an \"id\" (or \"outputs\" for several results)", at: node.position)
+            }
+            let what = names.count == 1 ? "node '\(names[0])'" : "node (\(names.joined(separator: ", ")))"
+            var group: String?
+            if let g = node["group"] {
+                guard let s = g.stringValue, !s.isEmpty, !s.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty }) else {
+                    throw fail("\(what): \"group\" must be a path like \"block1/attn\" (no empty parts)", at: g.position)
+                }
+                group = s
+            }
+            context = Context(base: names[0], rootName: names[0], rootOffset: -1, depth: 0, group: group, calls: [],
+                              position: node.position, what: what, line: node.position.line)
+            let first = nodes.count
+            let results: [PlanRef]
+            if let exprValue = node["expr"] {
+                for k in ["op", "inputs", "attrs"] where node[k] != nil {
+                    throw fail("\(what): \"\(k)\" cannot be used with \"expr\"", at: node.member(k)!.keyPosition)
+                }
+                guard names.count == 1 else { throw fail("\(what): an \"expr\" node has one \"id\"", at: node.position) }
+                results = [try readExpression(exprValue, what: what)]
+            } else {
+                results = try readOpNode(node, names: names, what: what)
+            }
+            // Annotations of the node as written: its label and doc on the result, its group
+            // and line on everything it expanded into.
+            for i in first..<nodes.count {
+                nodes[i].annotations[Annotation.line] = "\(context.line)"
+                if let group { nodes[i].annotations[Annotation.group] = group }
+            }
+            for key in ["label", "doc"] {
+                if let s = try optionalString(node[key], key) { nodes[results[0].node].annotations[key] = s }
+            }
+            for (n, r) in zip(names, results) { define(n, r) }
+        }
+    }
+
+    /// Resolves a name used by the node being read.
+    func lookup(_ name: String, at position: SourcePosition, column: Int? = nil) throws -> PlanRef {
+        if let r = ids[name] { return r }
+        let place = column.map { "\(context.what), expr column \($0)" } ?? context.what
+        if let later = declared[name] {
+            throw fail("\(place): '\(name)' is defined later (at \(later)); a node may only use ids defined before it", at: position)
+        }
+        var message = "\(place): undefined id '\(name)'"
+        if let near = nearestName(to: name, in: Array(ids.keys).sorted()) { message += " (did you mean '\(near)'?)" }
+        throw fail(message, at: position)
+    }
+
+    mutating func readExpression(_ v: JSONValue, what: String) throws -> PlanRef {
+        guard let text = v.stringValue else { throw fail("\(what): \"expr\" must be a string, got \(v.kindDescription)", at: v.position) }
+        let e: Expr
+        do { e = try Expr.parse(text) } catch { throw fail("\(what): expr column \(error.column): \(error.message)", at: v.position) }
+        var env: [String: PlanRef] = [:]
+        for (n, offset) in e.freeNames { env[n] = try lookup(n, at: v.position, column: offset + 1) }
+        context.rootOffset = rootOffset(e)
+        context.expression = text
+        do {
+            let r = try evaluate(e, env)
+            if case .op = nodes[r.node].kind, nodes[r.node].names[r.output] == context.rootName { return r }
+            // "expr": "x" or "3": the node still gets a value of its own.
+            return try apply(Identity(), [r], offset: context.rootOffset)
+        } catch let failure as ExprFailure {
+            throw fail("\(what): expr column \(failure.offset + 1): \(failure.message)", at: v.position)
+        }
+    }
+
+    /// Offset of the operation that produces an expression's value.
+    func rootOffset(_ e: Expr) -> Int {
+        if case .chain(_, let links) = e { return links.last!.offset }
+        if case .name = e { return -2 }
+        if case .number = e { return -2 }
+        return e.offset
+    }
+
+    mutating func readOpNode(_ node: JSONValue, names: [String], what: String) throws -> [PlanRef] {
+        guard let opValue = node["op"] else { throw fail("\(what) needs \"op\" and \"inputs\", or \"expr\"", at: node.position) }
+        guard let opName = opValue.stringValue else { throw fail("\(what): \"op\" must be a string, got \(opValue.kindDescription)", at: opValue.position) }
+        var args: [PlanRef] = []
+        if let inputs = node["inputs"] {
+            guard let items = inputs.arrayElements else { throw fail("\(what): \"inputs\" must be an array of ids and numbers", at: inputs.position) }
+            for item in items {
+                if let s = item.stringValue { args.append(try lookup(s, at: item.position)) }
+                else if let d = item.doubleValue { args.append(try constant(d)) }
+                else { throw fail("\(what): an input must be an id or a number, got \(item.kindDescription)", at: item.position) }
+            }
+        } else {
+            throw fail("\(what): \"op\" needs \"inputs\" (an array of ids and numbers)", at: node.position)
+        }
+        var given: [(String, AttrValue)] = []
+        if let attrs = node["attrs"] {
+            guard let members = attrs.objectMembers else { throw fail("\(what): \"attrs\" must be an object, got \(attrs.kindDescription)", at: attrs.position) }
+            for m in members { given.append((m.key, try readAttribute(m.value, name: m.key))) }
+        }
+        if let f = table.functions[opName] {
+            guard names.count == 1 else { throw fail("\(what): function '\(opName)' has one result; use \"id\"", at: node.position) }
+            guard given.isEmpty else { throw fail("\(what): function '\(opName)' takes no attrs", at: node["attrs"]!.position) }
+            guard args.count == f.params.count else {
+                throw fail("\(what): function '\(opName)' takes \(f.params.count) input\(f.params.count == 1 ? "" : "s") (\(f.params.joined(separator: ", "))), got \(args.count)", at: node.position)
+            }
+            do {
+                switch f.kind {
+                case .composite: return [try composite(f, args, offset: -1)]
+                case .primitive: return [try primitive(f, args, offset: -1)]
+                }
+            } catch let failure as ExprFailure { throw fail("\(what): \(failure.message)", at: opValue.position) }
+        }
+        let op: any Op
+        do { op = try OpRegistry.make(opName, given) } catch {
+            if OpRegistry.type(named: opName) == nil {
+                var message = "\(what): unknown op '\(opName)'"
+                if let near = nearestName(to: opName, in: OpRegistry.names + table.functions.keys.sorted()) { message += " (did you mean '\(near)'?)" }
+                throw fail(message, at: opValue.position)
+            }
+            throw fail("\(what): \(error.message)", at: (node["attrs"] ?? opValue).position)
+        }
+        let info = op.info
+        guard info.arity.contains(args.count) else {
+            throw fail("\(what): \(opName) takes \(arityText(info)) (\(info.inputs.map(\.name).joined(separator: ", "))), got \(args.count)", at: node["inputs"]!.position)
+        }
+        do {
+            let shapes = try op.outputShapes(args.map(shape))
+            guard shapes.count == names.count else {
+                let noun = shapes.count == 1 ? "1 result; use \"id\"" : "\(shapes.count) results; list \(shapes.count) ids in \"outputs\""
+                throw fail("\(what): \(opName) gives \(noun)", at: node.position)
+            }
+            return try append(op, args, shapes: shapes, names: names)
+        } catch let error as OpError {
+            throw fail("\(what): \(error.message)", at: opValue.position)
+        }
+    }
+
+    func readAttribute(_ v: JSONValue, name: String) throws -> AttrValue {
+        func bounded(_ x: JSONValue) throws -> Int {
+            guard let i = x.intValue, abs(i) <= ModelLoader.maxAttributeMagnitude else {
+                throw fail("attribute '\(name)': \(JSONWriter.string(x)) is out of range", at: x.position)
+            }
+            return i
+        }
+        switch v.kind {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .string(let s): return .string(s)
+        case .number(let d, let isInteger): return isInteger ? .int(try bounded(v)) : .double(d)
+        case .array(let items):
+            var ints: [Int] = []
+            for x in items {
+                guard x.isInteger else { throw fail("attribute '\(name)' must be a list of integers, got \(JSONWriter.string(x)) in it", at: x.position) }
+                ints.append(try bounded(x))
+            }
+            return .ints(ints)
+        case .object: throw fail("attribute '\(name)' cannot be an object", at: v.position)
+        }
+    }
+
+    // MARK: Outputs and seeds
+
+    mutating func readOutputs(_ v: JSONValue?, _ nodesValue: JSONValue) throws {
+        if let v {
+            guard let items = v.arrayElements, !items.isEmpty else { throw fail("\"outputs\" must be a non-empty array of ids", at: v.position) }
+            for item in items {
+                guard let s = item.stringValue else { throw fail("\"outputs\" must hold id strings, got \(item.kindDescription)", at: item.position) }
+                guard let r = ids[s] else {
+                    var message = "\"outputs\": undefined id '\(s)'"
+                    if let near = nearestName(to: s, in: Array(ids.keys).sorted()) { message += " (did you mean '\(near)'?)" }
+                    throw fail(message, at: item.position)
+                }
+                guard !outputs.contains(r) else { throw fail("\"outputs\": '\(s)' is listed twice", at: item.position) }
+                outputs.append(r)
+            }
+        } else {
+            guard let last = nodesValue.arrayElements!.last else { throw fail("\"nodes\" is empty: there is nothing to compute", at: nodesValue.position) }
+            let names = last["id"].map { [$0.stringValue!] } ?? last["outputs"]!.arrayElements!.map { $0.stringValue! }
+            outputs = names.map { ids[$0]! }
+        }
+    }
+
+    mutating func readSeeds(_ v: JSONValue) throws {
+        guard let members = v.objectMembers else { throw fail("\"seed\" must be an object of output id: gradient", at: v.position) }
+        for m in members {
+            guard let r = ids[m.key], outputs.contains(r) else {
+                throw fail("\"seed\": '\(m.key)' is not an output (outputs: \(outputs.map { nodes[$0.node].names[$0.output] }.joined(separator: ", ")))", at: m.keyPosition)
+            }
+            let t = try readTensor(m.value, what: "seed for '\(m.key)'")
+            guard t.shape == shape(r) else {
+                throw fail("seed for '\(m.key)' has shape \(shapeText(t.shape)), but '\(m.key)' has shape \(shapeText(shape(r)))", at: m.value.position)
+            }
+            seeds[r] = t
+        }
+        for r in outputs where seeds[r] == nil && Tensor.count(of: shape(r)) != 1 {
+            let n = nodes[r.node].names[r.output]
+            throw fail("output '\(n)' has shape \(shapeText(shape(r))): a non-scalar output needs a \"seed\" of that shape", at: v.position)
+        }
+    }
+
+    // MARK: - Plan nodes
+
+    func shape(_ r: PlanRef) -> [Int] { nodes[r.node].shapes[r.output] }
+
+    mutating func define(_ name: String, _ r: PlanRef) {
+        ids[name] = r
+        namedValues.append((name, r))
+    }
+
+    @discardableResult
+    mutating func append(_ node: PlanNode, at position: SourcePosition, what: String) -> PlanRef {
+        nodes.append(node)
+        places.append((position, what))
+        return PlanRef(node: nodes.count - 1, output: 0)
+    }
+
+    /// Appends an op node after checking its size; returns its outputs.
+    mutating func append(_ op: any Op, _ args: [PlanRef], shapes: [[Int]], names: [String], annotations: [String: String] = [:]) throws -> [PlanRef] {
+        guard nodes.count < ModelLoader.maxNodes else {
+            throw fail("the model expands to more than \(ModelLoader.maxNodes) nodes", at: context.position)
+        }
+        for s in shapes {
+            guard let n = checkedCount(s), n <= ModelLoader.maxElements else {
+                throw OpError("\(op.name) would produce \(shapeText(s)), more than \(ModelLoader.maxElements) elements")
+            }
+        }
+        var a = annotations
+        if !context.calls.isEmpty { a[Annotation.calls] = context.calls.joined(separator: "/") }
+        let first = append(PlanNode(kind: .op(op), inputs: args, names: names, shapes: shapes, annotations: a),
+                           at: context.position, what: context.what)
+        for n in names where !n.isEmpty { taken.insert(n) }
+        return shapes.indices.map { PlanRef(node: first.node, output: $0) }
+    }
+
+    /// A fresh generated id below `base`: base.1, base.2, ... skipping every taken name.
+    mutating func fresh(_ base: String) -> String {
+        var k = counters[base, default: 0]
+        var name: String
+        repeat { k += 1; name = "\(base).\(k)" } while taken.contains(name)
+        counters[base] = k
+        taken.insert(name)
+        return name
+    }
+
+    /// The name of an operation at `offset`: the node's own id for its root operation.
+    mutating func nameFor(offset: Int) -> String {
+        if context.depth == 0 && offset == context.rootOffset { return context.rootName }
+        return fresh(context.base)
+    }
+
+    // MARK: ExprDomain: expanding into plan nodes
+
+    mutating func constant(_ value: Double) throws -> PlanRef {
+        append(PlanNode(kind: .constant(value), inputs: [], names: [""], shapes: [[]], annotations: [:]),
+               at: context.position, what: context.what)
+    }
+
+    mutating func apply(_ op: any Op, _ args: [PlanRef], offset: Int) throws -> PlanRef {
+        do {
+            let shapes = try op.outputShapes(args.map(shape))
+            let name = nameFor(offset: offset)
+            var annotations: [String: String] = [:]
+            if name == context.rootName, context.depth == 0, let text = context.expression { annotations[Annotation.expr] = text }
+            return try append(op, args, shapes: shapes, names: [name], annotations: annotations)[0]
+        } catch let error as OpError {
+            throw ExprFailure(message: error.message, offset: offset)
+        }
+    }
+
+    /// A composite call: identity "port" nodes receive the arguments (so the gradient that
+    /// flows into the call along each argument is one edge), then the body expands inside
+    /// the call, whose last node takes the call's id.
+    mutating func composite(_ f: FunctionDef, _ args: [PlanRef], offset: Int) throws -> PlanRef {
+        let callID = nameFor(offset: offset)
+        calls[callID] = Model.Call(id: callID, function: f.name, parent: context.calls.last)
+        let saved = context
+        defer { context = saved }
+        context.base = callID
+        context.depth += 1
+        context.calls.append(callID)
+        var ports: [PlanRef] = []
+        for (i, (param, arg)) in zip(f.params, args).enumerated() {
+            var portName = "\(callID).\(param)"
+            if taken.contains(portName) { portName = fresh(portName) } else { taken.insert(portName) }
+            ports.append(try append(Identity(), [arg], shapes: [shape(arg)], names: [portName],
+                                    annotations: [Annotation.portOf: callID, Annotation.portSlot: "\(i)"])[0])
+        }
+        let firstBodyNode = nodes.count
+        let result: PlanRef
+        do { result = try evaluateBody(f, ports) } catch let failure as ExprFailure {
+            throw ExprFailure(message: "in function '\(f.name)' (column \(failure.offset + 1) of its body): \(failure.message)", offset: offset)
+        }
+        if result.node >= firstBodyNode, case .op = nodes[result.node].kind {
+            nodes[result.node].names[result.output] = callID
+            return result
+        }
+        return try append(Identity(), [result], shapes: [shape(result)], names: [callID])[0]
+    }
+
+    mutating func primitive(_ f: FunctionDef, _ args: [PlanRef], offset: Int) throws -> PlanRef {
+        let op = CustomPrimitive(f, table: table)
+        let inputShapes = args.map(shape)
+        do {
+            let out = try op.outputShapes(inputShapes)[0]
+            for (p, s) in try op.backwardShapes(inputShapes, output: out) {
+                let i = f.params.firstIndex(of: p)!
+                guard s == inputShapes[i] || Tensor.count(of: s) == 1 else {
+                    throw OpError("\(f.name): backward for '\(p)' has shape \(shapeText(s)), but '\(p)' has shape \(shapeText(inputShapes[i])) (sum the gradient over the axes '\(p)' was broadcast along)")
+                }
+            }
+            return try append(op, args, shapes: [out], names: [nameFor(offset: offset)], annotations: [Annotation.custom: f.name])[0]
+        } catch let error as OpError {
+            throw ExprFailure(message: error.message, offset: offset)
+        }
+    }
+
+    // MARK: - Building the graph
+
+    func build() throws -> Model {
+        let graph = Graph()
+        for (i, node) in nodes.enumerated() {
+            switch node.kind {
+            case .input(let t, let initializer, let requiresGradient):
+                graph.addInput(node.names[0], t ?? initializer!.tensor(), requiresGradient: requiresGradient)
+            case .constant(let d):
+                graph.addConstant(Tensor(d))
+            case .op(let op):
+                do {
+                    try graph.apply(op, node.inputs.map { ValueID(node: $0.node, output: $0.output) }, names: node.names)
+                } catch {
+                    throw fail("\(places[i].what): \(error.message)", at: places[i].position)
+                }
+            }
+            for (k, v) in node.annotations { graph.annotate(ValueID(node: i), k, v) }
+        }
+        func id(_ r: PlanRef) -> ValueID { ValueID(node: r.node, output: r.output) }
+        return Model(file: file, name: name, description: description, graph: graph, outputs: outputs.map(id),
+                     seeds: Dictionary(uniqueKeysWithValues: seeds.map { (id($0.key), $0.value) }),
+                     namedValues: namedValues.map { ($0.0, id($0.1)) }, calls: calls, functions: table.functions)
+    }
+}
