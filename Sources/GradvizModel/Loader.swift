@@ -7,6 +7,12 @@ public struct ModelError: Error, CustomStringConvertible {
     public let position: SourcePosition?
     public let message: String
 
+    public init(file: String, position: SourcePosition?, message: String) {
+        self.file = file
+        self.position = position
+        self.message = message
+    }
+
     public var description: String {
         if let p = position, p != .unknown { return "\(file):\(p.line):\(p.column): \(message)" }
         return "\(file): \(message)"

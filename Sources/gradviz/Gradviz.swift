@@ -1,0 +1,191 @@
+import ArgumentParser
+import Foundation
+import GradvizCore
+import GradvizModel
+import GradvizRender
+
+@main
+struct Gradviz: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gradviz",
+        abstract: "Draw a computational graph with its forward values and backpropagated gradients.",
+        discussion: """
+            gradviz reads a model (model.json: inputs, nodes, outputs), runs the
+            forward and the backward pass, and draws the graph: values on forward
+            edges, the gradient that flows back along every edge, and Σ where a
+            value used several times sums its gradients.
+
+            EXAMPLES
+              gradviz model.json -o graph.svg      draw (format from the extension)
+              gradviz model.json -o result.json    values, grads, edge gradients
+              gradviz model.json -o g.png --rankdir TB --theme dark
+              cat model.json | gradviz - -o - --format dot
+              gradviz ops                          every op and its gradient
+              gradviz check model.json             finite-difference check
+
+            All drawing options: gradviz render --help
+
+            EXIT STATUS
+              0 success, 1 internal failure or failed gradient checks,
+              2 bad input or usage.
+            """,
+        version: "0.1.0",
+        subcommands: [Render.self, Ops.self],
+        defaultSubcommand: Render.self
+    )
+
+    /// Runs a command with gradviz's exit statuses: 2 for anything the user can fix.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as ModelError {
+            printError(error.description)
+            Foundation.exit(2)
+        } catch let error as UserError {
+            printError(error.message)
+            Foundation.exit(2)
+        } catch let error as ExitCode {
+            Foundation.exit(error.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            if code == .validationFailure || error is ValidationError {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            printError("internal error: \(error)")
+            Foundation.exit(1)
+        }
+    }
+}
+
+/// Options shared by the commands that read a model and draw it.
+struct DrawingOptions: ParsableArguments {
+    @Option(help: "What to draw: forward, backward or both.")
+    var view: RenderOptions.View = .both
+    @Option(help: "Direction of the layout: LR (left to right) or TB (top to bottom).")
+    var rankdir: String = "LR"
+    @Option(help: "Colours: light or dark.")
+    var theme: RenderOptions.Theme = .light
+    @Option(help: "Significant digits of the numbers shown.")
+    var precision: Int = 4
+    @Option(help: ArgumentHelp("Draw only the neighbourhood of this value id.", valueName: "id"))
+    var focus: String?
+    @Option(help: "With --focus: how many edges away from it to draw.")
+    var depth: Int = 2
+    @Option(help: "Mark gradient edges whose norm is below this.")
+    var vanish: Double = 1e-7
+    @Option(help: "Mark gradient edges whose norm is above this.")
+    var explode: Double = 1e3
+    @Option(name: .customLong("color-by"), help: "Colour gradient edges by log-magnitude (grad) or not (none).")
+    var colorBy: RenderOptions.ColorBy = .none
+
+    func validate() throws {
+        guard ["LR", "TB"].contains(rankdir) else { throw ValidationError("--rankdir must be LR or TB, got '\(rankdir)'") }
+        guard (1...17).contains(precision) else { throw ValidationError("--precision must be between 1 and 17, got \(precision)") }
+        guard depth >= 0 else { throw ValidationError("--depth must be ≥ 0, got \(depth)") }
+        guard vanish >= 0, explode > vanish else { throw ValidationError("--vanish must be ≥ 0 and below --explode") }
+    }
+
+    var renderOptions: RenderOptions {
+        var o = RenderOptions()
+        o.view = view; o.rankdir = rankdir; o.theme = theme; o.precision = precision
+        o.focus = focus; o.depth = depth; o.vanish = vanish; o.explode = explode; o.colorBy = colorBy
+        o.progress = { FileHandle.standardError.write(Data("gradviz: \($0)\n".utf8)) }
+        return o
+    }
+}
+
+extension RenderOptions.View: ExpressibleByArgument {}
+extension RenderOptions.Theme: ExpressibleByArgument {}
+extension RenderOptions.ColorBy: ExpressibleByArgument {}
+extension OutputFormat: ExpressibleByArgument {}
+
+/// Picks the output format from --format or the output's extension.
+func outputFormat(_ explicit: OutputFormat?, output: String, default fallback: OutputFormat) throws -> OutputFormat {
+    if let explicit { return explicit }
+    if output == "-" { return fallback }
+    guard let f = OutputFormat(path: output) else {
+        throw UserError("\(output): cannot tell the format from the extension; use .svg, .dot, .png, .pdf or .json, or --format")
+    }
+    return f
+}
+
+struct Render: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compute a model and draw it, or write its values and gradients as JSON (the default command).",
+        discussion: """
+            EXAMPLES
+              gradviz render model.json -o graph.svg
+              gradviz model.json -o result.json
+              gradviz model.json -o graph.pdf --view backward --precision 3
+            """)
+
+    @Argument(help: ArgumentHelp("The model file (model.json), or - for standard input.", valueName: "model"))
+    var model: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output file; its extension gives the format. - for standard output.", valueName: "file"))
+    var output: String = "-"
+    @Option(help: "Output format: svg, dot, png, pdf or json (default: from the output's extension, svg on standard output).")
+    var format: OutputFormat?
+    @OptionGroup var drawing: DrawingOptions
+
+    func run() throws {
+        let format = try outputFormat(format, output: output, default: .svg)
+        if output == "-", format.isBinary, isatty(STDOUT_FILENO) != 0 {
+            throw UserError("refusing to write \(format.rawValue) to a terminal; use -o FILE")
+        }
+        let model = try ModelLoader.load(path: self.model)
+        let grads: Gradients
+        do { grads = try model.backward() } catch { throw ModelError(file: model.file, position: nil, message: "\(error)") }
+        let bytes: [UInt8]
+        if format == .json {
+            bytes = ResultJSON.write(model, grads)
+        } else {
+            bytes = try Renderer.render(model, grads, format: format, options: drawing.renderOptions)
+        }
+        try writeOutput(bytes, to: output)
+    }
+}
+
+struct Ops: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List every op with its inputs, attributes, defaults and local gradient.",
+        discussion: """
+            g is the upstream gradient (d objective / d output), y the op's output.
+
+            EXAMPLES
+              gradviz ops
+              gradviz ops matmul
+            """)
+
+    @Argument(help: "Show only these ops.")
+    var names: [String] = []
+
+    func run() throws {
+        for name in names where OpRegistry.type(named: name) == nil {
+            var message = "unknown op '\(name)'"
+            if let near = nearestName(to: name, in: OpRegistry.names) { message += " (did you mean '\(near)'?)" }
+            throw UserError(message)
+        }
+        let types = names.isEmpty ? OpRegistry.all : names.compactMap(OpRegistry.type(named:))
+        var text = ""
+        for type in types {
+            let info = type.info
+            let inputs = info.inputs.map { i in
+                i.variadic ? "\(i.name)1, \(i.name)2, ..." : i.optional ? "[\(i.name)]" : i.name
+            }.joined(separator: ", ")
+            text += "\(info.name)(\(inputs))\(info.outputCount == nil ? " -> several outputs" : "")\n"
+            text += "    \(info.summary)\n"
+            for a in info.attributes {
+                let d = a.defaultValue.map { "default \($0)" } ?? "required"
+                text += "    \(a.name): \(a.kind.expected), \(d)\(a.doc.isEmpty ? "" : "; \(a.doc)")\n"
+            }
+            text += "    gradient: \(info.gradient)\n\n"
+        }
+        print(text, terminator: "")
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// A failure the user can fix (bad input or usage): exit status 2.
+struct UserError: Error, CustomStringConvertible {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, then rename(2), so
+/// readers see the old file or the new one and a failure leaves the old one untouched.
+/// "-" is standard output.
+func writeOutput(_ bytes: [UInt8], to path: String) throws {
+    if path == "-" {
+        FileHandle.standardOutput.write(Data(bytes))
+        return
+    }
+    let url = URL(fileURLWithPath: path)
+    let directory = url.deletingLastPathComponent().path
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw UserError("\(path): directory \(directory) does not exist")
+    }
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw UserError("\(path): is a directory")
+    }
+    let temporary = directory + "/." + url.lastPathComponent + ".gradviz-\(getpid()).tmp"
+    guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+        throw UserError("\(path): cannot write in \(directory) (permission denied?)")
+    }
+    if rename(temporary, path) != 0 {
+        let reason = String(cString: strerror(errno))
+        unlink(temporary)
+        throw UserError("\(path): cannot replace the file: \(reason)")
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("gradviz: \(message)\n".utf8))
+}
