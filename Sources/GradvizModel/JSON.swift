@@ -1,0 +1,641 @@
+// A small, strict JSON (RFC 8259) parser for model.json.
+//
+// Foundation's JSONSerialization loses key order and source positions and its
+// errors are vague, so the loader gets its own parser: every value and every
+// object key remembers where it starts, so messages can say "model.json:12:5: ...".
+
+/// A place in a source text. Both numbers are 1-based; the column counts Unicode
+/// scalars (not bytes), so it matches what an editor shows for non-ASCII text.
+public struct SourcePosition: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+
+    /// For values built in code rather than parsed.
+    public static let unknown = SourcePosition(line: 0, column: 0)
+
+    /// "line:column", ready to follow "model.json:".
+    public var description: String { "\(line):\(column)" }
+
+    public static func < (a: SourcePosition, b: SourcePosition) -> Bool {
+        (a.line, a.column) < (b.line, b.column)
+    }
+}
+
+/// A syntax error in JSON text. `description` is one line: "12:5: message".
+public struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var position: SourcePosition
+    public var message: String
+
+    public init(_ message: String, at position: SourcePosition) {
+        self.message = message
+        self.position = position
+    }
+
+    public var line: Int { position.line }
+    public var column: Int { position.column }
+    public var description: String { "\(position): \(message)" }
+}
+
+/// One `"key": value` pair of an object; objects keep their members in source order.
+public struct JSONMember: Sendable, Equatable {
+    public var key: String
+    public var keyPosition: SourcePosition
+    public var value: JSONValue
+
+    public init(_ key: String, _ value: JSONValue, keyPosition: SourcePosition = .unknown) {
+        self.key = key
+        self.value = value
+        self.keyPosition = keyPosition
+    }
+
+    /// Compares key and value, not positions.
+    public static func == (a: JSONMember, b: JSONMember) -> Bool {
+        a.key == b.key && a.value == b.value
+    }
+}
+
+/// A parsed JSON value with the position of its first character.
+///
+/// Equality compares structure and contents (numbers with `==` on Double plus the
+/// integer-literal flag), never positions, so a parsed value equals one built in code.
+public struct JSONValue: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case null
+        case bool(Bool)
+        /// The value as Double (parsed from the exact lexeme, so it is correctly
+        /// rounded) and whether the lexeme was an integer literal: `3` but not `3.0`
+        /// or `3e0`. Seeds and class indices must be integer literals.
+        case number(Double, isInteger: Bool)
+        case string(String)
+        case array([JSONValue])
+        /// Members in source order; keys are unique (the parser rejects duplicates).
+        case object([JSONMember])
+    }
+
+    public var kind: Kind
+    public var position: SourcePosition
+
+    public init(_ kind: Kind, at position: SourcePosition = .unknown) {
+        self.kind = kind
+        self.position = position
+    }
+
+    public static func == (a: JSONValue, b: JSONValue) -> Bool { a.kind == b.kind }
+
+    // MARK: Building values in code
+
+    public static let null = JSONValue(.null)
+    public static func bool(_ b: Bool) -> JSONValue { JSONValue(.bool(b)) }
+    /// A number; it counts as an integer literal when it is integral and
+    /// exactly representable (|d| <= 2^53).
+    public static func number(_ d: Double) -> JSONValue {
+        // (Comparing with Int64 rather than calling rounded() keeps libm out of this module.)
+        JSONValue(.number(d, isInteger: abs(d) <= 9_007_199_254_740_992 && Double(Int64(d)) == d))
+    }
+    public static func string(_ s: String) -> JSONValue { JSONValue(.string(s)) }
+    public static func array(_ elements: [JSONValue]) -> JSONValue { JSONValue(.array(elements)) }
+    public static func object(_ members: [(String, JSONValue)]) -> JSONValue {
+        JSONValue(.object(members.map { JSONMember($0.0, $0.1) }))
+    }
+
+    // MARK: Accessors for the loader
+
+    /// The member's value, or nil when this is not an object or has no such key.
+    public subscript(key: String) -> JSONValue? { member(key)?.value }
+
+    /// The member (with its key's position), or nil.
+    public func member(_ key: String) -> JSONMember? {
+        guard case .object(let members) = kind else { return nil }
+        return members.first { $0.key == key }
+    }
+
+    public var objectMembers: [JSONMember]? {
+        if case .object(let m) = kind { return m }
+        return nil
+    }
+
+    public var arrayElements: [JSONValue]? {
+        if case .array(let a) = kind { return a }
+        return nil
+    }
+
+    public var doubleValue: Double? {
+        if case .number(let d, _) = kind { return d }
+        return nil
+    }
+
+    /// True for a number written as an integer literal (`3`, `-0`, not `3.0`).
+    public var isInteger: Bool {
+        if case .number(_, true) = kind { return true }
+        return false
+    }
+
+    /// The value of an integer literal, or nil. Literals beyond ±2^53 give nil
+    /// because their Double may no longer be the integer that was written.
+    public var intValue: Int? {
+        guard case .number(let d, true) = kind, abs(d) <= 9_007_199_254_740_992 else { return nil }
+        return Int(d)
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = kind { return s }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let b) = kind { return b }
+        return nil
+    }
+
+    public var isNull: Bool {
+        if case .null = kind { return true }
+        return false
+    }
+
+    /// "an object", "a number", ... for messages such as "expected an array, found a string".
+    public var kindDescription: String {
+        switch kind {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .number: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+
+    // MARK: Parsing
+
+    /// The deepest nesting of arrays and objects `parse` accepts by default.
+    public static let defaultMaxDepth = 512
+
+    /// Parses UTF-8 JSON text (a leading UTF-8 byte order mark is skipped).
+    /// Throws `JSONError` for anything RFC 8259 does not allow, for duplicate keys,
+    /// numbers beyond the range of Double, and nesting deeper than `maxDepth`.
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONError) -> JSONValue {
+        let result: Result<JSONValue, JSONError> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(buffer, maxDepth: maxDepth)
+            do throws(JSONError) { return .success(try parser.parseDocument()) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONError) -> JSONValue {
+        try parse(Array(text.utf8), maxDepth: maxDepth)
+    }
+}
+
+// MARK: - Parser
+
+private enum Byte {
+    static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+    static let comma = UInt8(ascii: ","), colon = UInt8(ascii: ":")
+    static let openBracket = UInt8(ascii: "["), closeBracket = UInt8(ascii: "]")
+    static let openBrace = UInt8(ascii: "{"), closeBrace = UInt8(ascii: "}")
+    static let minus = UInt8(ascii: "-"), plus = UInt8(ascii: "+"), dot = UInt8(ascii: ".")
+    static let zero = UInt8(ascii: "0"), nine = UInt8(ascii: "9")
+    static let newline = UInt8(ascii: "\n")
+}
+
+/// Iterative (explicit stack) so hostile nesting cannot overflow the call stack.
+private struct JSONParser {
+    /// An array or object whose closing bracket has not been seen yet.
+    struct Frame {
+        let isObject: Bool
+        let start: SourcePosition
+        var elements: [JSONValue] = []
+        var members: [JSONMember] = []
+        // The key whose value is being parsed.
+        var key = ""
+        var keyPosition = SourcePosition.unknown
+        // Built once an object gets big, so duplicate checks stay linear overall.
+        var keyIndex: [String: Int]? = nil
+    }
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    let maxDepth: Int
+    var i = 0
+    // Line tracking. Columns count scalars, so the continuation bytes of multi-byte
+    // characters (which only occur inside strings) are counted and subtracted.
+    var line = 1
+    var lineStart = 0
+    var continuationBytes = 0
+    var continuationBytesAtLineStart = 0
+    /// Reused buffer for strings with escapes.
+    var scratch: [UInt8] = []
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    var position: SourcePosition {
+        SourcePosition(line: line, column: i - lineStart - (continuationBytes - continuationBytesAtLineStart) + 1)
+    }
+
+    func error(_ message: String) -> JSONError { JSONError(message, at: position) }
+
+    var atEnd: Bool { i >= bytes.count }
+
+    mutating func skipWhitespace() {
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x20, 0x09, 0x0D:
+                i += 1
+            case Byte.newline:
+                i += 1
+                line += 1
+                lineStart = i
+                continuationBytesAtLineStart = continuationBytes
+            default:
+                return
+            }
+        }
+    }
+
+    mutating func parseDocument() throws(JSONError) -> JSONValue {
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+            i = 3
+            lineStart = 3
+        }
+        skipWhitespace()
+        if atEnd { throw error("empty input; expected a JSON value") }
+
+        var stack: [Frame] = []
+        var value: JSONValue
+        parsing: while true {
+            // Parse the start of a value: either a complete scalar, or open a container.
+            skipWhitespace()
+            let start = position
+            guard !atEnd else { throw error("unexpected end of input; expected a value") }
+            switch bytes[i] {
+            case Byte.openBracket, Byte.openBrace:
+                let isObject = bytes[i] == Byte.openBrace
+                if stack.count >= maxDepth { throw error("nesting deeper than \(maxDepth) levels") }
+                i += 1
+                skipWhitespace()
+                if !atEnd && bytes[i] == (isObject ? Byte.closeBrace : Byte.closeBracket) {
+                    i += 1
+                    value = JSONValue(isObject ? .object([]) : .array([]), at: start)
+                } else {
+                    var frame = Frame(isObject: isObject, start: start)
+                    if isObject { try readKey(into: &frame) }
+                    stack.append(frame)
+                    continue parsing
+                }
+            case Byte.quote:
+                value = JSONValue(.string(try parseString()), at: start)
+            case Byte.minus, Byte.zero...Byte.nine:
+                value = try parseNumber(start: start)
+            default:
+                value = try parseLiteral(start: start)
+            }
+
+            // A value is complete: add it to the open container, then either go on
+            // to the next element or close containers until one expects more.
+            while true {
+                skipWhitespace()
+                guard let top = stack.indices.last else {
+                    if !atEnd { throw error("unexpected \(describeCurrent()) after the JSON value") }
+                    return value
+                }
+                if stack[top].isObject {
+                    stack[top].members.append(JSONMember(stack[top].key, value, keyPosition: stack[top].keyPosition))
+                    if !atEnd && bytes[i] == Byte.comma {
+                        i += 1
+                        skipWhitespace()
+                        if !atEnd && bytes[i] == Byte.closeBrace { throw error("trailing comma before '}'") }
+                        try readKey(into: &stack[top])
+                        continue parsing
+                    }
+                    if !atEnd && bytes[i] == Byte.closeBrace {
+                        i += 1
+                        let frame = stack.removeLast()
+                        value = JSONValue(.object(frame.members), at: frame.start)
+                        continue
+                    }
+                    throw error(atEnd ? "unexpected end of input; expected ',' or '}' after object member"
+                                      : "expected ',' or '}' after object member, found \(describeCurrent())")
+                } else {
+                    stack[top].elements.append(value)
+                    if !atEnd && bytes[i] == Byte.comma {
+                        i += 1
+                        skipWhitespace()
+                        if !atEnd && bytes[i] == Byte.closeBracket { throw error("trailing comma before ']'") }
+                        continue parsing
+                    }
+                    if !atEnd && bytes[i] == Byte.closeBracket {
+                        i += 1
+                        let frame = stack.removeLast()
+                        value = JSONValue(.array(frame.elements), at: frame.start)
+                        continue
+                    }
+                    throw error(atEnd ? "unexpected end of input; expected ',' or ']' after array element"
+                                      : "expected ',' or ']' after array element, found \(describeCurrent())")
+                }
+            }
+        }
+    }
+
+    /// Reads `"key" :` and checks the key is new in this object.
+    mutating func readKey(into frame: inout Frame) throws(JSONError) {
+        skipWhitespace()
+        guard !atEnd else { throw error("unexpected end of input; expected a string key") }
+        guard bytes[i] == Byte.quote else {
+            throw error("expected a string key in double quotes, found \(describeCurrent())")
+        }
+        let keyPosition = position
+        let key = try parseString()
+
+        // Small objects: a linear scan is cheaper than hashing.
+        var previous: Int?
+        if let index = frame.keyIndex {
+            previous = index[key]
+        } else {
+            previous = frame.members.firstIndex { $0.key == key }
+            if frame.members.count >= 16 {
+                var index: [String: Int] = [:]
+                for (n, m) in frame.members.enumerated() { index[m.key] = n }
+                frame.keyIndex = index
+            }
+        }
+        if let previous {
+            throw JSONError("duplicate key \(quoted(key)) (first at \(frame.members[previous].keyPosition))",
+                            at: keyPosition)
+        }
+        frame.keyIndex?[key] = frame.members.count
+
+        skipWhitespace()
+        guard !atEnd, bytes[i] == Byte.colon else {
+            throw error(atEnd ? "unexpected end of input; expected ':' after object key"
+                              : "expected ':' after object key, found \(describeCurrent())")
+        }
+        i += 1
+        frame.key = key
+        frame.keyPosition = keyPosition
+    }
+
+    // MARK: Scalars
+
+    mutating func parseNumber(start: SourcePosition) throws(JSONError) -> JSONValue {
+        let first = i
+        let negative = bytes[i] == Byte.minus
+        if negative { i += 1 }
+        let digitsStart = i
+        if !atEnd && bytes[i] == Byte.zero {
+            i += 1
+            if !atEnd && isDigit(bytes[i]) { throw error("leading zeros are not allowed in numbers") }
+        } else if !atEnd && isDigit(bytes[i]) {
+            while !atEnd && isDigit(bytes[i]) { i += 1 }
+        } else {
+            throw error("expected a digit after '-', found \(describeCurrent())")
+        }
+        let integerDigits = i - digitsStart
+        var isInteger = true
+        if !atEnd && bytes[i] == Byte.dot {
+            isInteger = false
+            i += 1
+            guard !atEnd && isDigit(bytes[i]) else { throw error("expected a digit after '.', found \(describeCurrent())") }
+            while !atEnd && isDigit(bytes[i]) { i += 1 }
+        }
+        if !atEnd && (bytes[i] | 0x20) == UInt8(ascii: "e") {
+            isInteger = false
+            i += 1
+            if !atEnd && (bytes[i] == Byte.plus || bytes[i] == Byte.minus) { i += 1 }
+            guard !atEnd && isDigit(bytes[i]) else {
+                throw error("expected a digit in the exponent, found \(describeCurrent())")
+            }
+            while !atEnd && isDigit(bytes[i]) { i += 1 }
+        }
+
+        let d: Double
+        if isInteger && integerDigits <= 15 {
+            // Fast path: integers below 10^15 are exact in a Double.
+            var n = 0
+            for k in digitsStart..<i { n = n * 10 + Int(bytes[k] - Byte.zero) }
+            d = negative ? -Double(n) : Double(n)  // -Double(0) keeps "-0" as -0.0
+        } else {
+            let lexeme = String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<i]), as: UTF8.self)
+            guard let parsed = Double(lexeme), parsed.isFinite else {
+                throw JSONError("number \(lexeme) is out of range", at: start)
+            }
+            d = parsed
+        }
+        return JSONValue(.number(d, isInteger: isInteger), at: start)
+    }
+
+    mutating func parseLiteral(start: SourcePosition) throws(JSONError) -> JSONValue {
+        guard isLetter(bytes[i]) else {
+            switch bytes[i] {
+            case UInt8(ascii: "/"): throw error("comments are not allowed in JSON")
+            case UInt8(ascii: "'"): throw error("strings must be in double quotes")
+            default: throw error("expected a value, found \(describeCurrent())")
+            }
+        }
+        let wordStart = i
+        while !atEnd && (isLetter(bytes[i]) || isDigit(bytes[i])) { i += 1 }
+        let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[wordStart..<i]), as: UTF8.self)
+        switch word {
+        case "true": return JSONValue(.bool(true), at: start)
+        case "false": return JSONValue(.bool(false), at: start)
+        case "null": return JSONValue(.null, at: start)
+        case "NaN", "nan", "Infinity", "inf":
+            throw JSONError("'\(word)' is not valid JSON (JSON has no NaN or infinite numbers)", at: start)
+        default:
+            throw JSONError("expected a value, found '\(word)'", at: start)
+        }
+    }
+
+    /// Parses a string starting at its opening quote.
+    mutating func parseString() throws(JSONError) -> String {
+        let open = position
+        i += 1
+        let contentStart = i
+        // Fast path: no escapes, so the bytes are the string.
+        while !atEnd {
+            let c = bytes[i]
+            if c == Byte.quote {
+                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[contentStart..<i]), as: UTF8.self)
+                i += 1
+                return s
+            }
+            if c == Byte.backslash { break }
+            if c < 0x20 { try rejectControl(c, open: open) }
+            if c < 0x80 { i += 1 } else { try consumeMultibyte() }
+        }
+        if atEnd { throw JSONError("unterminated string", at: open) }
+
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[contentStart..<i]))
+        while !atEnd {
+            let c = bytes[i]
+            if c == Byte.quote {
+                i += 1
+                return String(decoding: scratch, as: UTF8.self)
+            }
+            if c == Byte.backslash {
+                try parseEscape()
+            } else if c < 0x20 {
+                try rejectControl(c, open: open)
+            } else if c < 0x80 {
+                scratch.append(c)
+                i += 1
+            } else {
+                let s = i
+                try consumeMultibyte()
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[s..<i]))
+            }
+        }
+        throw JSONError("unterminated string", at: open)
+    }
+
+    func rejectControl(_ c: UInt8, open: SourcePosition) throws(JSONError) {
+        if c == Byte.newline || c == 0x0D { throw JSONError("unterminated string (a line break inside a string must be written \\n)", at: open) }
+        throw error("control character \(hexScalar(UInt32(c))) must be escaped in a string")
+    }
+
+    /// Parses one backslash escape into `scratch`.
+    mutating func parseEscape() throws(JSONError) {
+        let escapeStart = position
+        i += 1
+        guard !atEnd else { return }  // the caller reports the unterminated string
+        let c = bytes[i]
+        i += 1
+        switch c {
+        case Byte.quote, Byte.backslash, UInt8(ascii: "/"): scratch.append(c)
+        case UInt8(ascii: "b"): scratch.append(0x08)
+        case UInt8(ascii: "f"): scratch.append(0x0C)
+        case UInt8(ascii: "n"): scratch.append(0x0A)
+        case UInt8(ascii: "r"): scratch.append(0x0D)
+        case UInt8(ascii: "t"): scratch.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try readHex4()
+            if (0xDC00...0xDFFF).contains(scalar) {
+                throw JSONError("unpaired surrogate \\u\(hex4(scalar)) in string", at: escapeStart)
+            }
+            if (0xD800...0xDBFF).contains(scalar) {
+                // A high surrogate must be followed by an escaped low surrogate.
+                guard i + 1 < bytes.count, bytes[i] == Byte.backslash, bytes[i + 1] == UInt8(ascii: "u") else {
+                    throw JSONError("unpaired surrogate \\u\(hex4(scalar)) in string", at: escapeStart)
+                }
+                i += 2
+                let low = try readHex4()
+                guard (0xDC00...0xDFFF).contains(low) else {
+                    throw JSONError("unpaired surrogate \\u\(hex4(scalar)) in string", at: escapeStart)
+                }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            }
+            appendUTF8(scalar)
+        default:
+            throw JSONError("invalid escape '\\\(describeByte(c))' in string", at: escapeStart)
+        }
+    }
+
+    mutating func readHex4() throws(JSONError) -> UInt32 {
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            guard !atEnd, let h = hexValue(bytes[i]) else {
+                throw error("expected 4 hex digits after \\u")
+            }
+            v = v << 4 | h
+            i += 1
+        }
+        return v
+    }
+
+    mutating func appendUTF8(_ v: UInt32) {
+        switch v {
+        case 0..<0x80:
+            scratch.append(UInt8(v))
+        case 0x80..<0x800:
+            scratch.append(UInt8(0xC0 | v >> 6))
+            scratch.append(UInt8(0x80 | v & 0x3F))
+        case 0x800..<0x10000:
+            scratch.append(UInt8(0xE0 | v >> 12))
+            scratch.append(UInt8(0x80 | v >> 6 & 0x3F))
+            scratch.append(UInt8(0x80 | v & 0x3F))
+        default:
+            scratch.append(UInt8(0xF0 | v >> 18))
+            scratch.append(UInt8(0x80 | v >> 12 & 0x3F))
+            scratch.append(UInt8(0x80 | v >> 6 & 0x3F))
+            scratch.append(UInt8(0x80 | v & 0x3F))
+        }
+    }
+
+    /// Validates one multi-byte UTF-8 sequence at `i` and steps over it. Rejects
+    /// overlong forms, encoded surrogates and values above U+10FFFF.
+    mutating func consumeMultibyte() throws(JSONError) {
+        guard let length = utf8SequenceLength(at: i) else { throw error("invalid UTF-8") }
+        i += length
+        continuationBytes += length - 1
+    }
+
+    func utf8SequenceLength(at k: Int) -> Int? {
+        let b0 = bytes[k]
+        let length: Int
+        var secondRange: ClosedRange<UInt8> = 0x80...0xBF
+        switch b0 {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; secondRange = 0xA0...0xBF
+        case 0xED: length = 3; secondRange = 0x80...0x9F
+        case 0xE1...0xEF: length = 3
+        case 0xF0: length = 4; secondRange = 0x90...0xBF
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; secondRange = 0x80...0x8F
+        default: return nil
+        }
+        guard k + length <= bytes.count, secondRange.contains(bytes[k + 1]) else { return nil }
+        for n in 2..<length where !(0x80...0xBF).contains(bytes[k + n]) { return nil }
+        return length
+    }
+
+    // MARK: Messages
+
+    /// The character at `i`, quoted, for messages.
+    func describeCurrent() -> String {
+        if atEnd { return "end of input" }
+        let c = bytes[i]
+        if c >= 0x80 {
+            guard let length = utf8SequenceLength(at: i) else { return "invalid UTF-8" }
+            let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<i + length]), as: UTF8.self)
+            return "'\(s)'"
+        }
+        return "'\(describeByte(c))'"
+    }
+}
+
+private func isDigit(_ c: UInt8) -> Bool { c >= Byte.zero && c <= Byte.nine }
+private func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") }
+
+private func hexValue(_ c: UInt8) -> UInt32? {
+    switch c {
+    case Byte.zero...Byte.nine: return UInt32(c - Byte.zero)
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(c - UInt8(ascii: "a") + 10)
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(c - UInt8(ascii: "A") + 10)
+    default: return nil
+    }
+}
+
+private func hex4(_ v: UInt32) -> String {
+    let s = String(v, radix: 16, uppercase: true)
+    return String(repeating: "0", count: max(0, 4 - s.count)) + s
+}
+
+private func hexScalar(_ v: UInt32) -> String { "U+" + hex4(v) }
+
+/// A printable rendering of an ASCII byte; control characters become U+00XX.
+private func describeByte(_ c: UInt8) -> String {
+    (0x20..<0x7F).contains(c) ? String(UnicodeScalar(c)) : hexScalar(UInt32(c))
+}
+
+/// A key as a JSON string literal, so odd characters cannot break a one-line message.
+private func quoted(_ s: String) -> String {
+    var out: [UInt8] = []
+    JSONWriter.appendString(s, to: &out)
+    return String(decoding: out, as: UTF8.self)
+}
