@@ -1,0 +1,127 @@
+import CGraphviz
+import CGraphvizShim
+import Foundation
+
+/// A point in Graphviz layout coordinates: points (1/72 inch), y growing upwards.
+public struct Point: Hashable, Sendable {
+    public var x: Double
+    public var y: Double
+
+    public init(x: Double, y: Double) {
+        self.x = x
+        self.y = y
+    }
+}
+
+public struct Box: Hashable, Sendable {
+    public var lowerLeft: Point
+    public var upperRight: Point
+
+    public var width: Double { upperRight.x - lowerLeft.x }
+    public var height: Double { upperRight.y - lowerLeft.y }
+}
+
+extension Graph {
+    /// Lays the graph out, replacing any previous layout. Throws when Graphviz reports an
+    /// error, even if it went on with a fallback (it draws a malformed HTML-like label as
+    /// the node's name and reports success).
+    ///
+    /// Graphviz 2.42 hangs in `nop2` (`neato -n2`) with `splines=true` on parallel edges
+    /// with ports: avoid that combination.
+    public func layout(engine: String = "dot") throws {
+        try Runtime.shared.locked {
+            try layoutLocked(engine: engine)
+            requestedEngine = engine
+        }
+    }
+
+    func layoutLocked(engine: String) throws {
+        let context = try Runtime.shared.contextLocked()
+        guard Runtime.shared.layoutEngines.contains(engine) else {
+            throw GraphvizError.unknownLayoutEngine(engine, available: Runtime.shared.layoutEngines)
+        }
+        if let value = withCString("concentrate", { agget(root, $0) }).map({ String(cString: $0) }),
+           isTrue(value) {
+            throw GraphvizError.unsafeAttribute(
+                name: "concentrate", value: value,
+                reason: "it crashes Graphviz 2.42 on graphs with opposite edges and merges an edge with its dir=back twin")
+        }
+        freeLayoutLocked()
+        gvshim_errors_reset()
+        let rc = gvLayout(context, root, engine)
+        let messages = String(cString: gvshim_errors_text())
+        if rc != 0 || gvshim_errors_seen_error() != 0 {
+            // A layout that reported an error may still be half built; drop it.
+            gvFreeLayout(context, root)
+            throw GraphvizError.layoutFailed(engine: engine, message: trimmed(messages))
+        }
+        layoutEngine = engine
+        lastWarnings = messages
+    }
+
+    /// Renders the current layout. Without one (never laid out, or nodes, edges or
+    /// subgraphs were added since) it first lays out with the engine last passed to
+    /// `layout`, dot by default. Formats are Graphviz's: "svg", "png", "pdf", "dot" (the
+    /// graph with its layout as attributes), "plain", "canon", ...
+    public func render(format: String) throws -> [UInt8] {
+        try Runtime.shared.locked {
+            if layoutEngine == nil { try layoutLocked(engine: requestedEngine) }
+            let context = try Runtime.shared.contextLocked()
+            // "svg:cairo" names a renderer for the format; the format is what comes first.
+            let base = String(format.prefix { $0 != ":" })
+            guard Runtime.shared.formats.contains(base) else {
+                throw GraphvizError.unknownFormat(format, available: Runtime.shared.formats)
+            }
+            gvshim_errors_reset()
+            var data: UnsafeMutablePointer<CChar>?
+            var length = 0
+            let rc = gvshim_render_data(context, root, format, &data, &length)
+            defer { if let data { gvFreeRenderData(data) } }
+            let messages = String(cString: gvshim_errors_text())
+            guard rc == 0, gvshim_errors_seen_error() == 0, let data else {
+                throw GraphvizError.renderFailed(format: format, message: trimmed(messages))
+            }
+            lastWarnings = messages
+            return [UInt8](UnsafeRawBufferPointer(start: data, count: length))
+        }
+    }
+}
+
+extension Node {
+    /// The node's center after a layout; nil without one.
+    public var position: Point? { boundingBox.map { Point(x: ($0.lowerLeft.x + $0.upperRight.x) / 2, y: ($0.lowerLeft.y + $0.upperRight.y) / 2) } }
+
+    /// The node's box after a layout; nil without one.
+    public var boundingBox: Box? {
+        Runtime.shared.locked {
+            guard handle.graph.layoutEngine != nil else { return nil }
+            var x = 0.0, y = 0.0, width = 0.0, height = 0.0
+            guard gvshim_node_center(pointer, &x, &y) != 0, gvshim_node_size(pointer, &width, &height) != 0 else { return nil }
+            return Box(lowerLeft: Point(x: x - width / 2, y: y - height / 2),
+                       upperRight: Point(x: x + width / 2, y: y + height / 2))
+        }
+    }
+}
+
+extension NodeContainer {
+    /// The drawing's box for the root graph, the cluster's box for a cluster, after a
+    /// layout; nil without one.
+    public var boundingBox: Box? {
+        Runtime.shared.locked {
+            guard handle.graph.layoutEngine != nil else { return nil }
+            var llx = 0.0, lly = 0.0, urx = 0.0, ury = 0.0
+            guard gvshim_graph_bounds(graphPointer, &llx, &lly, &urx, &ury) != 0 else { return nil }
+            return Box(lowerLeft: Point(x: llx, y: lly), upperRight: Point(x: urx, y: ury))
+        }
+    }
+}
+
+/// Graphviz's reading of a boolean attribute.
+private func isTrue(_ value: String) -> Bool {
+    let value = value.lowercased()
+    return value == "true" || value == "yes" || (Int(value).map { $0 != 0 } ?? false)
+}
+
+private func trimmed(_ text: String) -> String {
+    text.trimmingCharacters(in: .whitespacesAndNewlines)
+}
