@@ -41,6 +41,17 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
 
     public static func count(of shape: [Int]) -> Int { shape.reduce(1, *) }
 
+    /// Element count of `shape`, or nil when it overflows (shapes a user wrote).
+    public static func checkedCount(_ shape: [Int]) -> Int? {
+        var n = 1
+        for d in shape {
+            let (r, overflow) = n.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            n = r
+        }
+        return n
+    }
+
     public var count: Int { data.count }
     public var rank: Int { shape.count }
     public var isScalar: Bool { shape.isEmpty }

@@ -113,14 +113,3 @@ struct InputInit {
         return Tensor(shape: shape, data: data)
     }
 }
-
-/// Element count of `shape`, or nil when it overflows.
-func checkedCount(_ shape: [Int]) -> Int? {
-    var n = 1
-    for d in shape {
-        let (r, overflow) = n.multipliedReportingOverflow(by: d)
-        if overflow { return nil }
-        n = r
-    }
-    return n
-}

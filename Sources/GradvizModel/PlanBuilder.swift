@@ -70,6 +70,10 @@ struct PlanBuilder: ExprDomain {
         try readNodes(nodes)
         try readOutputs(root["outputs"], nodes)
         if let s = root["seed"] { try readSeeds(s) }
+        for r in outputs where seeds[r] == nil && Tensor.count(of: shape(r)) != 1 {
+            let n = self.nodes[r.node].names[r.output]
+            throw fail("output '\(n)' has shape \(shapeText(shape(r))): a non-scalar output needs a \"seed\" of that shape", at: root["seed"]?.position ?? root.position)
+        }
     }
 
     func unknownKey(_ key: String, _ known: [String], what: String) -> String {
@@ -213,8 +217,8 @@ struct PlanBuilder: ExprDomain {
     }
 
     func checkSize(_ shape: [Int], what: String, at position: SourcePosition) throws {
-        guard let n = checkedCount(shape), n <= ModelLoader.maxElements else {
-            throw fail("\(what): shape \(shapeText(shape)) has \(checkedCount(shape).map(String.init) ?? "too many") elements; the limit is \(ModelLoader.maxElements)", at: position)
+        guard let n = Tensor.checkedCount(shape), n <= ModelLoader.maxElements else {
+            throw fail("\(what): shape \(shapeText(shape)) has \(Tensor.checkedCount(shape).map(String.init) ?? "too many") elements; the limit is \(ModelLoader.maxElements)", at: position)
         }
     }
 
@@ -571,10 +575,6 @@ struct PlanBuilder: ExprDomain {
             }
             seeds[r] = t
         }
-        for r in outputs where seeds[r] == nil && Tensor.count(of: shape(r)) != 1 {
-            let n = nodes[r.node].names[r.output]
-            throw fail("output '\(n)' has shape \(shapeText(shape(r))): a non-scalar output needs a \"seed\" of that shape", at: v.position)
-        }
     }
 
     // MARK: - Plan nodes
@@ -599,7 +599,7 @@ struct PlanBuilder: ExprDomain {
             throw fail("the model expands to more than \(ModelLoader.maxNodes) nodes", at: context.position)
         }
         for s in shapes {
-            guard let n = checkedCount(s), n <= ModelLoader.maxElements else {
+            guard let n = Tensor.checkedCount(s), n <= ModelLoader.maxElements else {
                 throw OpError("\(op.name) would produce \(shapeText(s)), more than \(ModelLoader.maxElements) elements")
             }
         }

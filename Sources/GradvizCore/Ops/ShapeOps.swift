@@ -61,14 +61,16 @@ public struct Reshape: Op {
             throw OpError("reshape: shape \(shape) may hold one -1 and otherwise sizes ≥ 0")
         }
         var out = shape
-        let known = shape.filter { $0 != -1 }.reduce(1, *)
+        guard let known = Tensor.checkedCount(shape.filter { $0 != -1 }) else {
+            throw OpError("reshape: shape \(shape) has too many elements")
+        }
         if let i = shape.firstIndex(of: -1) {
             guard known > 0, count % known == 0 else {
                 throw OpError("reshape: cannot reshape \(shapeText(s[0])) (\(count) elements) to \(shape)")
             }
             out[i] = count / known
         }
-        guard Tensor.count(of: out) == count else {
+        guard Tensor.checkedCount(out) == count else {
             throw OpError("reshape: cannot reshape \(shapeText(s[0])) (\(count) elements) to \(shapeText(shape)) (\(Tensor.count(of: out)) elements)")
         }
         return [out]
