@@ -32,8 +32,28 @@ public struct RenderOptions: Sendable {
     public var vanish: Double = 1e-7
     public var explode: Double = 1e3
     public var colorBy: ColorBy = .none
+    /// Gradient-check results to draw, by graph node index (`gradviz check -o report.svg`).
+    public var checkMarks: [Int: CheckMark] = [:]
     /// Progress messages for long layouts (stderr in the command).
     public var progress: (@Sendable (String) -> Void)?
 
     public init() {}
+}
+
+/// The result of checking one op node's backward, as the drawing shows it.
+public struct CheckMark: Sendable {
+    public var passed: Bool
+    /// Some checked element sits at a kink (relu at 0, a tie of max): reported, not failed.
+    public var kink: Bool
+    /// One line, e.g. "gradient check FAILED: max rel err 5.0e-01".
+    public var summary: String
+    /// Per input slot: "analytic 0.31 vs numeric 0.62".
+    public var slots: [Int: String]
+
+    public init(passed: Bool, kink: Bool, summary: String, slots: [Int: String]) {
+        self.passed = passed
+        self.kink = kink
+        self.summary = summary
+        self.slots = slots
+    }
 }
