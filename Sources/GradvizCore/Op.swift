@@ -7,6 +7,9 @@
 public protocol Op: Sendable {
     /// Name, inputs, attributes with their defaults, and the local gradient formula.
     static var info: OpInfo { get }
+    /// The signature of this instance: `Self.info`, except for ops whose signature depends on
+    /// how they were built (a model's custom primitive names its own params).
+    var info: OpInfo { get }
     /// Builds the op from attributes; every attribute of `info` is present (defaults
     /// filled in) and of the declared kind.
     init(_ attributes: Attributes) throws(OpError)
@@ -22,7 +25,7 @@ public protocol Op: Sendable {
 }
 
 extension Op {
-    public var name: String { Self.info.name }
+    public var name: String { info.name }
     public var info: OpInfo { Self.info }
 }
 

@@ -30,7 +30,7 @@ struct Gradviz: ParsableCommand {
               2 bad input or usage.
             """,
         version: "0.1.0",
-        subcommands: [Render.self, Ops.self],
+        subcommands: [Render.self, Check.self, Ops.self],
         defaultSubcommand: Render.self
     )
 

@@ -15,6 +15,11 @@ public enum OpRegistry {
     private static let byName: [String: any Op.Type] = Dictionary(uniqueKeysWithValues: all.map { ($0.info.name, $0) })
 
     public static func type(named name: String) -> (any Op.Type)? { byName[name] }
+
+    private static let builtInTypes = Set(all.map { ObjectIdentifier($0) })
+
+    /// True for an instance of a built-in op, false for custom ops.
+    public static func isBuiltIn(_ op: any Op) -> Bool { builtInTypes.contains(ObjectIdentifier(Swift.type(of: op))) }
     public static var names: [String] { all.map { $0.info.name } }
 
     /// Builds the op `name` from user-given attributes (validated, defaults filled in).

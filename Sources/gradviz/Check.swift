@@ -1,0 +1,243 @@
+import ArgumentParser
+import Foundation
+import GradvizCore
+import GradvizModel
+import GradvizRender
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check every gradient a model computes against central finite differences.",
+        discussion: """
+            Each gradient-enabled input is checked against finite differences of the
+            whole objective, and each op (by default every op on a gradient path;
+            custom primitives are the point) is checked alone at the inputs it
+            receives in this model, so a wrong backward is pinned to its node.
+            Kinks (relu at 0, ties of max) are reported, not failed.
+
+            EXAMPLES
+              gradviz check model.json
+              gradviz check model.json -o report.svg     drawing with failures marked
+              gradviz check model.json -o report.json --samples 0 --rtol 1e-6
+
+            EXIT STATUS
+              0 all checks pass, 1 a check fails, 2 bad input or usage.
+            """)
+
+    @Argument(help: ArgumentHelp("The model file (model.json), or - for standard input.", valueName: "model"))
+    var model: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("Also write a report: .svg/.png/.pdf/.dot (drawing) or .json.", valueName: "file"))
+    var output: String?
+    @Option(help: "Report format (default: from the report's extension).")
+    var format: OutputFormat?
+    @Option(help: "Relative step: h = eps · max(1, |x|).")
+    var eps: Double = 1e-6
+    @Option(help: "Relative tolerance.")
+    var rtol: Double = 1e-5
+    @Option(help: "Absolute tolerance.")
+    var atol: Double = 1e-7
+    @Option(help: "Elements checked per tensor, chosen with --seed (0: all).")
+    var samples: Int = 64
+    @Option(help: "Seed for sampling elements and upstream gradients.")
+    var seed: UInt64 = 0
+    @Option(help: "Ops checked in isolation: all, custom or none.")
+    var ops: GradCheck.OpSelection = .all
+    @OptionGroup var drawing: DrawingOptions
+
+    func validate() throws {
+        guard eps > 0, eps < 1 else { throw ValidationError("--eps must be in (0, 1), got \(eps)") }
+        guard rtol >= 0, atol >= 0 else { throw ValidationError("--rtol and --atol must be ≥ 0") }
+        guard samples >= 0 else { throw ValidationError("--samples must be ≥ 0 (0 checks every element)") }
+    }
+
+    func run() throws {
+        let reportFormat = try output.map { try outputFormat(format, output: $0, default: .json) }
+        let model = try ModelLoader.load(path: self.model)
+        let options = GradCheck.Options(eps: eps, rtol: rtol, atol: atol, samples: samples == 0 ? nil : samples, seed: seed)
+        let items: [GraphCheckItem]
+        do {
+            items = try GradCheck.check(model.graph, outputs: model.outputs, seeds: model.seeds, options: options, ops: ops)
+        } catch {
+            throw ModelError(file: model.file, position: nil, message: "\(error)")
+        }
+        let report = CheckReport(model: model, items: items)
+        print(report.table(), terminator: "")
+        if let output, let reportFormat {
+            let bytes: [UInt8]
+            if reportFormat == .json {
+                bytes = report.json(options: options)
+            } else {
+                var o = drawing.renderOptions
+                o.checkMarks = report.marks()
+                bytes = try Renderer.render(model, try model.backward(), format: reportFormat, options: o)
+            }
+            try writeOutput(bytes, to: output)
+        }
+        if !report.passed { throw ExitCode(1) }
+    }
+}
+
+extension GradCheck.OpSelection: ExpressibleByArgument {}
+
+/// The results of a check, named as the model names things.
+struct CheckReport {
+    let model: Model
+    let items: [GraphCheckItem]
+
+    var passed: Bool { items.allSatisfy(\.passed) }
+
+    func name(_ v: ValueID) -> String {
+        let n = model.graph.name(v)
+        return n.isEmpty ? (model.graph.node(v).kind.isConstant ? "constant" : "\(v)") : n
+    }
+
+    /// "input 'w'" or "node 'm' (mysig) ← x = 'w'".
+    func subject(_ item: GraphCheckItem) -> String {
+        switch item.subject {
+        case .input(let v): return "input '\(name(v))'"
+        case .op(let n, let slot):
+            let node = model.graph.nodes[n]
+            let op = node.op!
+            return "node '\(name(ValueID(node: n)))' (\(op.name)) ← \(op.info.inputName(slot)) = '\(name(node.inputs[slot]))'"
+        }
+    }
+
+    func status(_ item: GraphCheckItem) -> String {
+        if item.problem != nil || !item.result.passed { return "FAIL" }
+        return item.result.kinks.isEmpty ? "ok" : "ok (\(item.result.kinks.count) kink\(item.result.kinks.count == 1 ? "" : "s"))"
+    }
+
+    func table() -> String {
+        let failed = items.filter { !$0.passed }
+        var out = "gradient check of \(model.file): \(items.count) checked, \(failed.isEmpty ? "all pass" : "\(failed.count) failed")\n"
+        let rows = items.map { item -> [String] in
+            let r = item.result
+            let total = tensorCount(item)
+            var detail = ""
+            if let p = item.problem { detail = p }
+            else if let worst = r.mismatches.first {
+                detail = "analytic \(short(worst.analytic)) vs numeric \(short(worst.numeric)) at \(indexText(item, worst.index))"
+            }
+            return [subject(item), "\(r.checked)/\(total)", sci(r.maxAbsError), sci(r.maxRelError), status(item), detail]
+        }
+        let header = ["check", "elements", "max abs err", "max rel err", "result", ""]
+        let widths = (0..<5).map { c in ([header] + rows).map { $0[c].count }.max()! }
+        for row in [header] + rows {
+            let cells = (0..<5).map { c in c == 0 ? row[c].padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                                                  : String(repeating: " ", count: widths[c] - row[c].count) + row[c] }
+            out += "  " + cells.joined(separator: "  ") + (row[5].isEmpty ? "" : "  " + row[5]) + "\n"
+        }
+        if !failed.isEmpty {
+            let nodes = Set(failed.compactMap(\.node)).sorted().map { "'\(name(ValueID(node: $0)))'" }
+            if !nodes.isEmpty { out += "the backward of \(nodes.joined(separator: ", ")) disagrees with finite differences\n" }
+        }
+        return out
+    }
+
+    func tensorCount(_ item: GraphCheckItem) -> Int {
+        switch item.subject {
+        case .input(let v): return model.graph.value(v).count
+        case .op(let n, let slot): return model.graph.value(model.graph.nodes[n].inputs[slot]).count
+        }
+    }
+
+    func shape(_ item: GraphCheckItem) -> [Int] {
+        switch item.subject {
+        case .input(let v): return model.graph.value(v).shape
+        case .op(let n, let slot): return model.graph.value(model.graph.nodes[n].inputs[slot]).shape
+        }
+    }
+
+    /// A flat index as a multi-index: [1, 2].
+    func multiIndex(_ item: GraphCheckItem, _ flat: Int) -> [Int] {
+        var rest = flat
+        return shape(item).reversed().map { d in defer { rest /= d }; return rest % d }.reversed()
+    }
+
+    func indexText(_ item: GraphCheckItem, _ flat: Int) -> String {
+        "[" + multiIndex(item, flat).map(String.init).joined(separator: ", ") + "]"
+    }
+
+    func short(_ d: Double) -> String { String(format: "%.6g", d) }
+    func sci(_ d: Double) -> String { d.isFinite ? String(format: "%.1e", d) : "\(d)" }
+
+    func json(options: GradCheck.Options) -> [UInt8] {
+        var w = JSONWriter(style: .pretty)
+        w.beginObject()
+        w.key("gradviz"); w.value(1)
+        w.key("model"); w.value(model.file)
+        w.key("passed"); w.value(passed)
+        w.key("options")
+        w.beginObject()
+        w.key("eps"); w.value(options.eps)
+        w.key("rtol"); w.value(options.rtol)
+        w.key("atol"); w.value(options.atol)
+        w.key("samples"); if let s = options.samples { w.value(s) } else { w.null() }
+        w.key("seed"); w.value(Int(truncatingIfNeeded: options.seed))
+        w.endObject()
+        w.key("checks")
+        w.beginArray()
+        for item in items {
+            w.beginObject()
+            switch item.subject {
+            case .input(let v):
+                w.key("kind"); w.value("input")
+                w.key("id"); w.value(name(v))
+            case .op(let n, let slot):
+                let node = model.graph.nodes[n]
+                w.key("kind"); w.value("op")
+                w.key("node"); w.value(name(ValueID(node: n)))
+                w.key("op"); w.value(node.op!.name)
+                w.key("slot"); w.value(slot)
+                w.key("input"); w.value(name(node.inputs[slot]))
+            }
+            let r = item.result
+            w.key("status"); w.value(item.passed ? "pass" : "fail")
+            if let p = item.problem { w.key("problem"); w.value(p) }
+            w.key("checked"); w.value(r.checked)
+            w.key("elements"); w.value(tensorCount(item))
+            w.key("maxAbsError"); w.value(r.maxAbsError)
+            w.key("maxRelError"); w.value(r.maxRelError)
+            w.key("kinks")
+            w.beginArray(singleLine: true)
+            for k in r.kinks { w.tensor(multiIndex(item, k).map(Double.init), shape: [shape(item).count]) }
+            w.endArray()
+            w.key("mismatches")
+            w.beginArray()
+            for m in r.mismatches.prefix(20) {
+                w.beginObject()
+                w.key("index"); w.tensor(multiIndex(item, m.index).map(Double.init), shape: [shape(item).count])
+                w.key("analytic"); w.value(m.analytic)
+                w.key("numeric"); w.value(m.numeric)
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.bytes + [UInt8(ascii: "\n")]
+    }
+
+    /// Marks for the drawing: per checked op node, pass or fail and the side-by-side values.
+    func marks() -> [Int: CheckMark] {
+        var marks: [Int: CheckMark] = [:]
+        for item in items {
+            guard case .op(let n, let slot) = item.subject else { continue }
+            var mark = marks[n] ?? CheckMark(passed: true, kink: false, summary: "", slots: [:])
+            mark.passed = mark.passed && item.passed
+            mark.kink = mark.kink || !item.result.kinks.isEmpty
+            if let worst = item.result.mismatches.first {
+                mark.slots[slot] = "analytic \(short(worst.analytic)) vs numeric \(short(worst.numeric))"
+            } else if let p = item.problem {
+                mark.slots[slot] = p
+            }
+            mark.summary = mark.passed ? "gradient check passed" : "gradient check FAILED: max rel err \(sci(item.result.maxRelError))"
+            marks[n] = mark
+        }
+        return marks
+    }
+}
+
+extension Graph.Kind {
+    var isConstant: Bool { if case .constant = self { return true } else { return false } }
+}
