@@ -1,0 +1,28 @@
+# The two commands of the README: `make sample` renders a sample, `make test` runs the
+# tests. Both install what a fresh Debian machine lacks first (scripts/setup.sh).
+SWIFT ?= swift
+BIN := .build/debug/gradviz
+
+.PHONY: setup build sample samples test bench
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(SWIFT) build --product gradviz
+
+sample: build
+	@mkdir -p out
+	$(BIN) samples/neuron.json -o out/neuron.svg
+	@echo "wrote out/neuron.svg"
+
+# Every sample drawn into docs/images (what the README shows).
+samples: build
+	@for f in samples/*.json; do n=$$(basename $$f .json); \
+	  $(BIN) $$f -o docs/images/$$n.svg || exit 1; done
+
+test: setup
+	$(SWIFT) test
+
+bench: setup
+	$(SWIFT) run -c release gradviz-bench

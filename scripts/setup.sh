@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what gradviz needs from Debian, if it is missing: Graphviz's C libraries
+# (libcgraph, libgvc, with headers and pkg-config data) and their plugins.
+set -euo pipefail
+
+have_graphviz() { pkg-config --exists libgvc 2>/dev/null && [ -f /usr/include/graphviz/gvc.h ]; }
+
+if ! have_graphviz; then
+    packages="libgraphviz-dev graphviz pkg-config fonts-dejavu-core"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "gradviz needs: $packages. Run: sudo apt-get install -y $packages" >&2
+        exit 1
+    fi
+    echo "setup: installing $packages" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq $packages >/dev/null
+fi
+
+# Without the plugin configuration Graphviz recognizes no layout and no format;
+# Debian's postinst writes it, `dot -c` rewrites it.
+config=$(ls /usr/lib/*/graphviz/config6* 2>/dev/null | head -n 1 || true)
+if [ -z "$config" ] && command -v dot >/dev/null && [ "$(id -u)" -eq 0 ]; then
+    dot -c
+fi
