@@ -39,7 +39,9 @@ public enum GradCheck {
         public let indices: [Int]
         public let analytic: [Double]
         public let numeric: [Double]
-        public var passed: Bool { mismatches.isEmpty }
+        /// The objective is NaN or infinite at this point: nothing could be compared.
+        public var nonFinite: Bool = false
+        public var passed: Bool { mismatches.isEmpty && !nonFinite }
     }
 
     /// Compares `analytic` with the central-difference gradient of `f` at `x`.
@@ -53,6 +55,12 @@ public enum GradCheck {
         var probe = x
         // The unperturbed objective is the same for every element: computed once.
         let center = f(x)
+        if let c = center, !c.isFinite {
+            var r = Result(checked: 0, maxAbsError: .nan, maxRelError: .nan, kinks: [], mismatches: [],
+                           indices: [], analytic: [], numeric: [])
+            r.nonFinite = true
+            return r
+        }
         for i in indices {
             let xi = x.data[i]
             let h = options.eps * Swift.max(1, Swift.abs(xi))

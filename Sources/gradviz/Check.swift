@@ -102,6 +102,7 @@ struct CheckReport {
     }
 
     func status(_ item: GraphCheckItem) -> String {
+        if item.result.nonFinite { return "NaN/Inf" }
         if item.problem != nil || !item.result.passed { return "FAIL" }
         return item.result.kinks.isEmpty ? "ok" : "ok (\(item.result.kinks.count) kink\(item.result.kinks.count == 1 ? "" : "s"))"
     }
@@ -114,6 +115,7 @@ struct CheckReport {
             let total = tensorCount(item)
             var detail = ""
             if let p = item.problem { detail = p }
+            else if r.nonFinite { detail = "the objective is not finite here: nothing to compare" }
             else if let worst = r.mismatches.first {
                 detail = "analytic \(short(worst.analytic)) vs numeric \(short(worst.numeric)) at \(indexText(item, worst.index))"
             }
@@ -126,8 +128,14 @@ struct CheckReport {
                                                   : String(repeating: " ", count: widths[c] - row[c].count) + row[c] }
             out += "  " + cells.joined(separator: "  ") + (row[5].isEmpty ? "" : "  " + row[5]) + "\n"
         }
+        if let origin = model.graph.nonFiniteOrigin() {
+            let node = model.graph.nodes[origin.node]
+            let inputs = origin.slots.map { "'\(name(node.inputs[$0]))'" }.joined(separator: ", ")
+            out += "non-finite values start at '\(name(ValueID(node: origin.node)))'"
+                + (node.op.map { " (\($0.name) of \(inputs))" } ?? "") + "; \(origin.inherited.count) later values inherit them\n"
+        }
         if !failed.isEmpty {
-            let nodes = Set(failed.compactMap(\.node)).sorted().map { "'\(name(ValueID(node: $0)))'" }
+            let nodes = Set(failed.filter { !$0.result.nonFinite }.compactMap(\.node)).sorted().map { "'\(name(ValueID(node: $0)))'" }
             if !nodes.isEmpty { out += "the backward of \(nodes.joined(separator: ", ")) disagrees with finite differences\n" }
         }
         return out
@@ -191,7 +199,7 @@ struct CheckReport {
                 w.key("input"); w.value(name(node.inputs[slot]))
             }
             let r = item.result
-            w.key("status"); w.value(item.passed ? "pass" : "fail")
+            w.key("status"); w.value(item.result.nonFinite ? "nonfinite" : item.passed ? "pass" : "fail")
             if let p = item.problem { w.key("problem"); w.value(p) }
             w.key("checked"); w.value(r.checked)
             w.key("elements"); w.value(tensorCount(item))

@@ -55,4 +55,12 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("node 'y'") && r.stderr.contains("backward for 'b' has shape [2, 2]"), r.stderr)
     }
+
+    func testNaNOriginIsFound() throws {
+        let model = #"{"inputs": {"x": [1, 0, 2]}, "nodes": [{"id": "s", "expr": "x * 2"}, {"id": "l", "op": "log", "inputs": ["s"]}, {"id": "L", "expr": "sum(l * 0) + sum(x)"}]}"#
+        let r = try CLI.run(["check", "-"], stdin: Data(model.utf8))
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.out.contains("non-finite values start at 'l' (log of 's')"), r.out)
+        XCTAssertFalse(r.out.contains("disagrees"), "a NaN forward is not a wrong backward: \(r.out)")
+    }
 }

@@ -126,3 +126,27 @@ final class EngineTests: XCTestCase {
         }
     }
 }
+
+final class NonFiniteTests: XCTestCase {
+    func testFindsTheOpThatCreatesNaNAndWhatInheritsIt() throws {
+        let g = Graph()
+        let x = g.input("x", Tensor([1, 0, 2]))
+        let s = x * 2.0                    // finite
+        let l = log(s)                     // log(0) = -inf: the origin
+        let y = l * 0.0                    // -inf * 0 = NaN: inherited
+        let z = sum(y) + sum(x)            // inherited
+        let o = try XCTUnwrap(g.nonFiniteOrigin())
+        XCTAssertEqual(o.node, l.id.node)
+        XCTAssertEqual(o.slots, [0])
+        XCTAssertTrue(o.inherited.contains(y.id.node))
+        XCTAssertTrue(o.inherited.contains(z.id.node))
+        XCTAssertFalse(o.inherited.contains(s.id.node))
+    }
+
+    func testAllFiniteHasNoOrigin() {
+        let g = Graph()
+        let x = g.input("x", 2)
+        _ = exp(x)
+        XCTAssertNil(g.nonFiniteOrigin())
+    }
+}

@@ -1,0 +1,30 @@
+/// Where non-finite numbers (NaN, ±Inf) enter a graph.
+public struct NonFiniteOrigin: Equatable {
+    /// The first node, in topological order, whose output holds a non-finite value
+    /// although every input is finite (or a leaf that holds one).
+    public let node: Int
+    /// Input slots whose values drove it there: for an op with all-finite inputs, all of
+    /// them (the op itself produced the value, e.g. log(0)); otherwise the non-finite ones.
+    public let slots: [Int]
+    /// Values downstream that inherit non-finite numbers from it.
+    public let inherited: [Int]
+}
+
+extension Graph {
+    /// The first node whose forward value is not finite, with the inputs that made it so,
+    /// and the nodes downstream that inherit non-finite values; nil when all is finite.
+    public func nonFiniteOrigin() -> NonFiniteOrigin? {
+        var bad = [Bool](repeating: false, count: nodes.count)
+        var origin: Int?
+        for (n, node) in nodes.enumerated() {
+            bad[n] = !node.values.allSatisfy(\.isFinite)
+            if bad[n], origin == nil { origin = n }
+        }
+        guard let first = origin else { return nil }
+        let node = nodes[first]
+        let badSlots = node.inputs.indices.filter { bad[node.inputs[$0].node] }
+        let slots = badSlots.isEmpty ? Array(node.inputs.indices) : badSlots
+        let inherited = (first + 1..<nodes.count).filter { n in bad[n] && nodes[n].inputs.contains { bad[$0.node] } }
+        return NonFiniteOrigin(node: first, slots: slots, inherited: inherited)
+    }
+}
