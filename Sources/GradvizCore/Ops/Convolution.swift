@@ -48,34 +48,10 @@ public struct Conv2d: Op {
         return [[win.n, s[1][0], win.oh, win.ow]]
     }
 
-    /// Unfolds image `image` of x into columns [C·kh·kw, OH·OW] (zeros where padded), so
-    /// that the convolution is one matrix product with the weights.
-    func im2col(_ x: Tensor, _ image: Int, _ win: Window) -> [Double] {
-        let l = win.oh * win.ow
-        var cols = [Double](repeating: 0, count: win.c * win.kh * win.kw * l)
-        x.data.withUnsafeBufferPointer { src in
-            for ch in 0..<win.c {
-                let plane = (image * win.c + ch) * win.h * win.w
-                for i in 0..<win.kh {
-                    for j in 0..<win.kw {
-                        let row = ((ch * win.kh + i) * win.kw + j) * l
-                        for oy in 0..<win.oh {
-                            let y = oy * win.sh + i - win.ph
-                            if y < 0 || y >= win.h { continue }
-                            for ox in 0..<win.ow {
-                                let xx = ox * win.sw + j - win.pw
-                                if xx >= 0 && xx < win.w { cols[row + oy * win.ow + ox] = src[plane + y * win.w + xx] }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return cols
-    }
-
-    /// The adjoint of im2col: adds columns back into image `image` of dx.
-    func col2im(_ cols: [Double], _ dx: inout [Double], _ image: Int, _ win: Window) {
+    /// Calls body(column offset, image offset) for every in-bounds tap of every window of
+    /// image `image`: the column matrix is [C·kh·kw, OH·OW], so the convolution is one
+    /// matrix product with the weights. Padded taps are skipped (they read zeros).
+    func forEachTap(_ image: Int, _ win: Window, _ body: (Int, Int) -> Void) {
         let l = win.oh * win.ow
         for ch in 0..<win.c {
             let plane = (image * win.c + ch) * win.h * win.w
@@ -87,11 +63,27 @@ public struct Conv2d: Op {
                         if y < 0 || y >= win.h { continue }
                         for ox in 0..<win.ow {
                             let xx = ox * win.sw + j - win.pw
-                            if xx >= 0 && xx < win.w { dx[plane + y * win.w + xx] += cols[row + oy * win.ow + ox] }
+                            if xx >= 0 && xx < win.w { body(row + oy * win.ow + ox, plane + y * win.w + xx) }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// Unfolds image `image` of x into columns.
+    func im2col(_ x: Tensor, _ image: Int, _ win: Window) -> [Double] {
+        var cols = [Double](repeating: 0, count: win.c * win.kh * win.kw * win.oh * win.ow)
+        x.data.withUnsafeBufferPointer { src in
+            cols.withUnsafeMutableBufferPointer { dst in forEachTap(image, win) { col, at in dst[col] = src[at] } }
+        }
+        return cols
+    }
+
+    /// The adjoint of im2col: adds columns back into image `image` of dx.
+    func col2im(_ cols: [Double], _ dx: inout [Double], _ image: Int, _ win: Window) {
+        cols.withUnsafeBufferPointer { src in
+            dx.withUnsafeMutableBufferPointer { dst in forEachTap(image, win) { col, at in dst[at] += src[col] } }
         }
     }
 
