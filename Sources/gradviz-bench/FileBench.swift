@@ -9,11 +9,16 @@ import GradvizModel
 // `file`: model.json → gradients file, end to end: read, parse, build graph (= forward),
 // backward, write the result JSON of the model format.
 //
-// GradvizModel has no model loader yet, so this is a minimal one of its own: inputs given
-// as numbers, nested arrays or {"value", "grad"} objects; nodes with `id` or `outputs`,
-// `op`, `inputs` (ids or number literals) and `attrs`; `outputs` and `seed`. No `expr`,
-// no `functions`, and little validation: it exists to time the stages, not to replace
-// the loader. The result has `values`, `grads` and `edges` as the format specifies.
+// Two pipelines:
+//   --loader model (default): what `gradviz model.json -o result.json` does: ModelLoader
+//     (parse + validate + build the graph, which computes the forward), Model.backward,
+//     ResultJSON.write (compact). The loader parses inside `load`, so the parse is also
+//     timed alone on the side, to split "load" into parse and build.
+//   --loader mini: a minimal loader of this file, written before GradvizModel had one:
+//     inputs given as numbers, nested arrays or {"value", "grad"} objects; nodes with
+//     `id` or `outputs`, `op`, `inputs` (ids or number literals) and `attrs`; `outputs`
+//     and `seed`. No `expr`, no `functions`, little validation; a lower bound for what a
+//     loader over this JSON tree costs.
 
 struct LoadedModel {
     let graph: Graph
@@ -22,12 +27,13 @@ struct LoadedModel {
 }
 
 struct FileStages {
-    var read = 0.0, parse = 0.0, build = 0.0, backward = 0.0, write = 0.0
-    var total: Double { read + parse + build + backward + write }
+    var read = 0.0, parse = 0.0, build = 0.0, backward = 0.0, serialize = 0.0, write = 0.0
+    var total: Double { read + parse + build + backward + serialize + write }
 }
 
 struct FileResult {
     var path = ""
+    var loader = FileLoader.model
     var bytesIn = 0, bytesOut = 0
     var nodes = 0, ops = 0, edges = 0
     var reps = 0
@@ -177,76 +183,104 @@ func resultJSON(_ model: LoadedModel, _ grads: Gradients) -> [UInt8] {
     w.key("outputs"); w.beginArray(singleLine: true)
     for v in model.outputs { w.value(g.name(v)) }
     w.endArray()
-    w.key("values"); w.beginObject()
-    for node in g.nodes {
-        for (k, name) in node.names.enumerated() where !name.isEmpty {
-            w.key(name); write(node.values[k])
+    // Nodes are read in place (nb[n].field): copying a Graph.Node retains all its fields.
+    g.nodes.withUnsafeBufferPointer { nb in
+        w.key("values"); w.beginObject()
+        for n in nb.indices {
+            let names = nb[n].names, values = nb[n].values
+            for k in names.indices where !names[k].isEmpty {
+                w.key(names[k]); write(values[k])
+            }
         }
-    }
-    w.endObject()
-    w.key("grads"); w.beginObject()
-    for (n, node) in g.nodes.enumerated() {
-        for (k, name) in node.names.enumerated() where !name.isEmpty {
-            if let t = grads.totals[n][k] { w.key(name); write(t) }
+        w.endObject()
+        w.key("grads"); w.beginObject()
+        for n in nb.indices {
+            let names = nb[n].names
+            for k in names.indices where !names[k].isEmpty {
+                if let t = grads[ValueID(node: n, output: k)] { w.key(names[k]); write(t) }
+            }
         }
-    }
-    w.endObject()
-    w.key("edges"); w.beginArray()
-    for (n, node) in g.nodes.enumerated() where !node.isLeaf {
-        let to = node.names.first ?? ""
-        for (slot, v) in node.inputs.enumerated() {
-            let from = g.name(v)
-            guard !from.isEmpty, let t = grads.edges[n][slot] else { continue }
-            w.beginObject()
-            w.key("from"); w.value(from)
-            w.key("to"); w.value(to)
-            w.key("slot"); w.value(slot)
-            w.key("grad"); write(t)
-            w.endObject()
+        w.endObject()
+        w.key("edges"); w.beginArray()
+        for n in nb.indices {
+            guard case .op = nb[n].kind else { continue }
+            let to = nb[n].names.first ?? "", inputs = nb[n].inputs
+            for slot in inputs.indices {
+                let v = inputs[slot]
+                let from = nb[v.node].names[v.output]
+                guard !from.isEmpty, let t = grads.edge(node: n, slot: slot) else { continue }
+                w.beginObject()
+                w.key("from"); w.value(from)
+                w.key("to"); w.value(to)
+                w.key("slot"); w.value(slot)
+                w.key("grad"); write(t)
+                w.endObject()
+            }
         }
+        w.endArray()
     }
-    w.endArray()
     w.endObject()
     return w.bytes + [UInt8(ascii: "\n")]
 }
 
+enum FileLoader: String { case model, mini }
+
 /// One run of every stage; the result file is written to `outputPath`.
-func runFileOnce(_ path: String, outputPath: String) throws -> (FileStages, FileResult) {
+func runFileOnce(_ path: String, outputPath: String, loader: FileLoader) throws -> (FileStages, FileResult) {
     var s = FileStages()
     var r = FileResult()
     let (bytes, tRead) = try timed { try readFile(path) }
-    let (root, tParse) = try timed { try JSONValue.parse(bytes) }
-    let (model, tBuild) = try timed { try buildModel(root) }
-    let (grads, tBackward) = try timed { try model.graph.backward(model.outputs, seeds: model.seeds) }
-    let (written, tWrite) = try timed { () throws -> Int in
-        let out = resultJSON(model, grads)
-        try writeFile(outputPath, out)
-        return out.count
+    let graph: Graph
+    let out: [UInt8]
+    switch loader {
+    case .mini:
+        let (root, tParse) = try timed { try JSONValue.parse(bytes) }
+        let (model, tBuild) = try timed { try buildModel(root) }
+        let (grads, tBackward) = try timed { try model.graph.backward(model.outputs, seeds: model.seeds) }
+        let (text, tSerialize) = timed { resultJSON(model, grads) }
+        s.parse = tParse; s.build = tBuild; s.backward = tBackward; s.serialize = tSerialize
+        graph = model.graph
+        out = text
+    case .model:
+        // The parse alone, outside the pipeline, to split the loader's time.
+        let (_, tParse) = try timed { try JSONValue.parse(bytes) }
+        let (model, tLoad) = try timed { try ModelLoader(file: path).load(bytes) }
+        let (grads, tBackward) = try timed { try model.backward() }
+        let (text, tSerialize) = timed { ResultJSON.write(model, grads, style: .compact) }
+        s.parse = min(tParse, tLoad); s.build = tLoad - s.parse; s.backward = tBackward; s.serialize = tSerialize
+        graph = model.graph
+        out = text
     }
-    s.read = tRead; s.parse = tParse; s.build = tBuild; s.backward = tBackward; s.write = tWrite
+    let (_, tWrite) = try timed { try writeFile(outputPath, out) }
+    s.read = tRead; s.write = tWrite
     r.path = path
     r.bytesIn = bytes.count
-    r.bytesOut = written
-    r.nodes = model.graph.nodes.count
-    r.ops = model.graph.nodes.lazy.filter { !$0.isLeaf }.count
-    r.edges = model.graph.nodes.reduce(0) { $0 + $1.inputs.count }
+    r.bytesOut = out.count
+    graph.nodes.withUnsafeBufferPointer { nb in
+        r.nodes = nb.count
+        for n in nb.indices {
+            if case .op = nb[n].kind { r.ops += 1 }
+            r.edges += nb[n].inputs.count
+        }
+    }
     return (s, r)
 }
 
-func benchFile(_ path: String, outputPath: String, reps: Int, log: (String) -> Void) throws -> FileResult {
+func benchFile(_ path: String, outputPath: String, reps: Int, loader: FileLoader, log: (String) -> Void) throws -> FileResult {
     Memory.resetPeak()
     var runs: [FileStages] = []
     var result = FileResult()
     for _ in 0..<reps {
-        let (s, r) = try runFileOnce(path, outputPath: outputPath)
+        let (s, r) = try runFileOnce(path, outputPath: outputPath, loader: loader)
         runs.append(s)
         result = r
     }
     func pick(_ f: ([Double]) -> Double) -> FileStages {
         FileStages(read: f(runs.map(\.read)), parse: f(runs.map(\.parse)), build: f(runs.map(\.build)),
-                   backward: f(runs.map(\.backward)), write: f(runs.map(\.write)))
+                   backward: f(runs.map(\.backward)), serialize: f(runs.map(\.serialize)), write: f(runs.map(\.write)))
     }
     result.reps = reps
+    result.loader = loader
     result.median = pick(median)
     result.best = pick { $0.min()! }
     result.peakRSS = Memory.rss()?.peak ?? 0
@@ -259,14 +293,15 @@ func fileTable(_ r: FileResult) -> String {
     let m = r.median, b = r.best
     let rows: [(String, Double, Double)] = [
         ("read file", m.read, b.read), ("parse JSON", m.parse, b.parse),
-        ("build graph + forward", m.build, b.build), ("backward", m.backward, b.backward),
-        ("write result JSON", m.write, b.write),
+        (r.loader == .model ? "load: validate, build graph + forward" : "build graph + forward", m.build, b.build), ("backward", m.backward, b.backward),
+        ("serialize result JSON", m.serialize, b.serialize), ("write file", m.write, b.write),
     ]
     for (name, x, y) in rows {
         t.add([name, formatSeconds(x), formatSeconds(y), fixed(100 * x / m.total, 1) + " %"])
     }
     t.add(["total", formatSeconds(m.total), formatSeconds(b.total), "100 %"])
-    let head = "Model file → gradients file: \(r.path) (\(formatBytes(r.bytesIn)) in, \(formatBytes(r.bytesOut)) out; " +
+    let loaderText = r.loader == .model ? "ModelLoader + ResultJSON (as gradviz)" : "the bench's minimal loader"
+    let head = "Model file → gradients file with \(loaderText): \(r.path) (\(formatBytes(r.bytesIn)) in, \(formatBytes(r.bytesOut)) out; " +
         "\(r.nodes) graph nodes, \(r.ops) ops, \(r.edges) edges; peak RSS \(formatBytes(r.peakRSS)); \(r.reps) runs)\n" +
         "backward/forward = \(fixed(m.backward / m.build, 2)) (forward = build graph + forward)\n"
     return head + t.render()
