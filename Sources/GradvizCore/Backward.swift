@@ -22,18 +22,23 @@ extension Graph {
     /// a non-scalar output needs one). With several outputs the objective is the sum over
     /// outputs of ⟨seed, output⟩, so their gradients add.
     public func backward(_ outputs: [ValueID], seeds: [ValueID: Tensor] = [:]) throws -> Gradients {
-        // Nodes a gradient-enabled input reaches (forward order)...
+        // Nodes a gradient-enabled input reaches (forward order)... Fields are read through
+        // the array in place: binding a whole node would retain all of its arrays.
         var tracked = [Bool](repeating: false, count: nodes.count)
-        for (n, node) in nodes.enumerated() {
-            tracked[n] = node.isLeaf ? node.requiresGradient
-                : node.inputs.indices.contains { node.op!.info.isDifferentiable(slot: $0) && tracked[node.inputs[$0].node] }
+        for n in nodes.indices {
+            if let op = nodes[n].op {
+                let info = op.info
+                tracked[n] = nodes[n].inputs.indices.contains { info.isDifferentiable(slot: $0) && tracked[nodes[n].inputs[$0].node] }
+            } else {
+                tracked[n] = nodes[n].requiresGradient
+            }
         }
         // ...that also reach an output (reverse order): only these are visited.
         var needed = [Bool](repeating: false, count: nodes.count)
         for v in outputs { needed[v.node] = true }
         for n in stride(from: nodes.count - 1, through: 0, by: -1) where needed[n] && tracked[n] {
-            let node = nodes[n]
-            for (slot, v) in node.inputs.enumerated() where node.op!.info.isDifferentiable(slot: slot) {
+            guard let info = nodes[n].op?.info else { continue }
+            for (slot, v) in nodes[n].inputs.enumerated() where info.isDifferentiable(slot: slot) {
                 needed[v.node] = true
             }
         }
@@ -61,17 +66,19 @@ extension Graph {
 
         // The one reverse loop: upstream × local = downstream, summed at every value.
         for n in stride(from: nodes.count - 1, through: 0, by: -1) where onPath(n) {
-            let node = nodes[n]
-            guard let op = node.op, grads.totals[n].contains(where: { $0 != nil }) else { continue }
-            let needs = node.inputs.indices.map { op.info.isDifferentiable(slot: $0) && onPath(node.inputs[$0].node) }
+            guard let op = nodes[n].op, grads.totals[n].contains(where: { $0 != nil }) else { continue }
+            let info = op.info
+            let inputs = nodes[n].inputs
+            let needs = inputs.indices.map { info.isDifferentiable(slot: $0) && onPath(inputs[$0].node) }
             guard needs.contains(true) else { continue }
-            let upstream = node.values.indices.map { grads.totals[n][$0] ?? Tensor.zeros(node.values[$0].shape) }
-            let downstream = op.vjp(VJPContext(inputs: node.inputs.map(value), outputs: node.values,
+            let values = nodes[n].values
+            let upstream = values.indices.map { grads.totals[n][$0] ?? Tensor.zeros(values[$0].shape) }
+            let downstream = op.vjp(VJPContext(inputs: inputs.map(value), outputs: values,
                                                upstream: upstream, needsGradient: needs))
-            for (slot, v) in node.inputs.enumerated() where needs[slot] {
+            for (slot, v) in inputs.enumerated() where needs[slot] {
                 guard slot < downstream.count, let g = downstream[slot], g.shape == value(v).shape else {
                     let got = slot < downstream.count ? downstream[slot].map { shapeText($0.shape) } ?? "nothing" : "nothing"
-                    throw BackwardError(message: "backward of \(op.name) at \(describe(ValueID(node: n))) gave \(got) for input \(op.info.inputName(slot)) of shape \(shapeText(value(v).shape))")
+                    throw BackwardError(message: "backward of \(op.name) at \(describe(ValueID(node: n))) gave \(got) for input \(info.inputName(slot)) of shape \(shapeText(value(v).shape))")
                 }
                 grads.edges[n][slot] = g
                 accumulate(&grads.totals[v.node][v.output], g)

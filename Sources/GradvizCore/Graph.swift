@@ -49,21 +49,21 @@ public final class Graph {
 
     /// Adds a leaf.
     @discardableResult
-    public func addInput(_ name: String, _ value: Tensor, requiresGradient: Bool = true) -> ValueID {
-        nodes.append(Node(kind: .input(requiresGradient: requiresGradient), inputs: [], values: [value], names: [name]))
+    public func addInput(_ name: String, _ value: Tensor, requiresGradient: Bool = true, annotations: [String: String] = [:]) -> ValueID {
+        nodes.append(Node(kind: .input(requiresGradient: requiresGradient), inputs: [], values: [value], names: [name], annotations: annotations))
         return ValueID(node: nodes.count - 1)
     }
 
     /// Adds a constant (never differentiated).
     @discardableResult
-    public func addConstant(_ value: Tensor, name: String = "") -> ValueID {
-        nodes.append(Node(kind: .constant, inputs: [], values: [value], names: [name]))
+    public func addConstant(_ value: Tensor, name: String = "", annotations: [String: String] = [:]) -> ValueID {
+        nodes.append(Node(kind: .constant, inputs: [], values: [value], names: [name], annotations: annotations))
         return ValueID(node: nodes.count - 1)
     }
 
     /// Checks shapes, runs `op` forward and records the node. Returns one value per output.
     @discardableResult
-    public func apply(_ op: any Op, _ inputs: [ValueID], names: [String] = []) throws(OpError) -> [ValueID] {
+    public func apply(_ op: any Op, _ inputs: [ValueID], names: [String] = [], annotations: [String: String] = [:]) throws(OpError) -> [ValueID] {
         let info = op.info
         guard info.arity.contains(inputs.count) else {
             throw OpError("\(info.name) takes \(arityText(info)), got \(inputs.count)")
@@ -76,7 +76,7 @@ public final class Graph {
         let outputs = try op.forward(values)
         assert(outputs.map(\.shape) == shapes, "\(info.name): forward gave \(outputs.map(\.shape)), outputShapes said \(shapes)")
         let outputNames = names.count == outputs.count ? names : [String](repeating: "", count: outputs.count)
-        nodes.append(Node(kind: .op(op), inputs: inputs, values: outputs, names: outputNames))
+        nodes.append(Node(kind: .op(op), inputs: inputs, values: outputs, names: outputNames, annotations: annotations))
         return (0..<outputs.count).map { ValueID(node: nodes.count - 1, output: $0) }
     }
 

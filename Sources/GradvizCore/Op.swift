@@ -94,8 +94,10 @@ public struct AttrSpec: Sendable {
     }
 }
 
-/// What `gradviz ops` prints and what the loader validates against.
-public struct OpInfo: Sendable {
+/// What `gradviz ops` prints and what the loader validates against. A class: it is read
+/// for every node in the forward and backward loops, and a reference costs one retain
+/// where copying a struct of arrays and strings costs many.
+public final class OpInfo: Sendable {
     public let name: String
     /// A short mark for drawings ("+", "×", "σ").
     public let symbol: String
@@ -117,14 +119,14 @@ public struct OpInfo: Sendable {
         self.gradient = gradient
         self.summary = summary
         self.outputCount = outputCount
+        if inputs.contains(where: { $0.variadic }) { arity = max(1, inputs.count)...Int.max }
+        else { arity = inputs.filter { !$0.optional }.count...inputs.count }
+        allDifferentiable = inputs.allSatisfy(\.differentiable)
     }
 
     /// The accepted numbers of inputs.
-    public var arity: ClosedRange<Int> {
-        if inputs.contains(where: { $0.variadic }) { return max(1, inputs.count)...Int.max }
-        let required = inputs.filter { !$0.optional }.count
-        return required...inputs.count
-    }
+    public let arity: ClosedRange<Int>
+    let allDifferentiable: Bool
 
     public func inputName(_ slot: Int) -> String {
         if let v = inputs.last, v.variadic, slot >= inputs.count - 1 { return "\(v.name)\(slot + 1)" }
@@ -132,6 +134,7 @@ public struct OpInfo: Sendable {
     }
 
     public func isDifferentiable(slot: Int) -> Bool {
+        if allDifferentiable { return true }
         if slot < inputs.count { return inputs[slot].differentiable }
         return inputs.last?.variadic == true ? inputs.last!.differentiable : true
     }

@@ -15,6 +15,7 @@ struct PlanBuilder: ExprDomain {
     /// Declared and generated names: generated ids avoid all of them.
     var taken: Set<String> = []
     var counters: [String: Int] = [:]
+    var defaultOps: [String: any Op] = [:]
     var namedValues: [(String, PlanRef)] = []
     var calls: [String: Model.Call] = [:]
     var table = FunctionTable([:])
@@ -89,9 +90,16 @@ struct PlanBuilder: ExprDomain {
         return s
     }
 
+    /// `[A-Za-z_][A-Za-z0-9_.]*`, checked on the UTF-8 bytes.
     static func isIdentifier(_ s: String) -> Bool {
-        guard let first = s.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
-        return s.unicodeScalars.allSatisfy { $0 == "_" || $0 == "." || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+        var first = true
+        for c in s.utf8 {
+            let letter = (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F
+            let more = (c >= 0x30 && c <= 0x39) || c == 0x2E
+            guard letter || (!first && more) else { return false }
+            first = false
+        }
+        return !first
     }
 
     /// Collects every id before anything else, so a forward reference can be told apart
@@ -494,7 +502,14 @@ struct PlanBuilder: ExprDomain {
             } catch let failure as ExprFailure { throw fail("\(what): \(failure.message)", at: opValue.position) }
         }
         let op: any Op
-        do { op = try OpRegistry.make(opName, given) } catch {
+        do {
+            // Ops are immutable values: nodes written without attributes share one instance.
+            if given.isEmpty, let cached = defaultOps[opName] { op = cached }
+            else {
+                op = try OpRegistry.make(opName, given)
+                if given.isEmpty { defaultOps[opName] = op }
+            }
+        } catch {
             if OpRegistry.type(named: opName) == nil {
                 var message = "\(what): unknown op '\(opName)'"
                 if let near = nearestName(to: opName, in: OpRegistry.names + table.functions.keys.sorted()) { message += " (did you mean '\(near)'?)" }
@@ -507,7 +522,7 @@ struct PlanBuilder: ExprDomain {
             throw fail("\(what): \(opName) takes \(arityText(info)) (\(info.inputs.map(\.name).joined(separator: ", "))), got \(args.count)", at: node["inputs"]!.position)
         }
         do {
-            let shapes = try op.outputShapes(args.map(shape))
+            let shapes = try op.outputShapes(shapes(args))
             guard shapes.count == names.count else {
                 let noun = shapes.count == 1 ? "1 result; use \"id\"" : "\(shapes.count) results; list \(shapes.count) ids in \"outputs\""
                 throw fail("\(what): \(opName) gives \(noun)", at: node.position)
@@ -581,6 +596,14 @@ struct PlanBuilder: ExprDomain {
 
     func shape(_ r: PlanRef) -> [Int] { nodes[r.node].shapes[r.output] }
 
+    /// Shapes of several values. (A loop: `refs.map(shape)` would copy the whole builder.)
+    func shapes(_ refs: [PlanRef]) -> [[Int]] {
+        var out: [[Int]] = []
+        out.reserveCapacity(refs.count)
+        for r in refs { out.append(nodes[r.node].shapes[r.output]) }
+        return out
+    }
+
     mutating func define(_ name: String, _ r: PlanRef) {
         ids[name] = r
         namedValues.append((name, r))
@@ -607,7 +630,7 @@ struct PlanBuilder: ExprDomain {
         if !context.calls.isEmpty { a[Annotation.calls] = context.calls.joined(separator: "/") }
         let first = append(PlanNode(kind: .op(op), inputs: args, names: names, shapes: shapes, annotations: a),
                            at: context.position, what: context.what)
-        for n in names where !n.isEmpty { taken.insert(n) }
+        // Every name here is already taken: declared by the file, or made by fresh().
         return shapes.indices.map { PlanRef(node: first.node, output: $0) }
     }
 
@@ -636,7 +659,7 @@ struct PlanBuilder: ExprDomain {
 
     mutating func apply(_ op: any Op, _ args: [PlanRef], offset: Int) throws -> PlanRef {
         do {
-            let shapes = try op.outputShapes(args.map(shape))
+            let shapes = try op.outputShapes(shapes(args))
             let name = nameFor(offset: offset)
             var annotations: [String: String] = [:]
             if name == context.rootName, context.depth == 0, let text = context.expression { annotations[Annotation.expr] = text }
@@ -678,7 +701,7 @@ struct PlanBuilder: ExprDomain {
 
     mutating func primitive(_ f: FunctionDef, _ args: [PlanRef], offset: Int) throws -> PlanRef {
         let op = CustomPrimitive(f, table: table)
-        let inputShapes = args.map(shape)
+        let inputShapes = shapes(args)
         do {
             let out = try op.outputShapes(inputShapes)[0]
             for (p, s) in try op.backwardShapes(inputShapes, output: out) {
@@ -700,17 +723,17 @@ struct PlanBuilder: ExprDomain {
         for (i, node) in nodes.enumerated() {
             switch node.kind {
             case .input(let t, let initializer, let requiresGradient):
-                graph.addInput(node.names[0], t ?? initializer!.tensor(), requiresGradient: requiresGradient)
+                graph.addInput(node.names[0], t ?? initializer!.tensor(), requiresGradient: requiresGradient, annotations: node.annotations)
             case .constant(let d):
-                graph.addConstant(Tensor(d))
+                graph.addConstant(Tensor(d), annotations: node.annotations)
             case .op(let op):
                 do {
-                    try graph.apply(op, node.inputs.map { ValueID(node: $0.node, output: $0.output) }, names: node.names)
+                    try graph.apply(op, node.inputs.map { ValueID(node: $0.node, output: $0.output) }, names: node.names,
+                                    annotations: node.annotations)
                 } catch {
                     throw fail("\(places[i].what): \(error.message)", at: places[i].position)
                 }
             }
-            for (k, v) in node.annotations { graph.annotate(ValueID(node: i), k, v) }
         }
         func id(_ r: PlanRef) -> ValueID { ValueID(node: r.node, output: r.output) }
         return Model(file: file, name: name, description: description, graph: graph, outputs: outputs.map(id),

@@ -138,16 +138,24 @@ struct Render: ParsableCommand {
         if output == "-", format.isBinary, isatty(STDOUT_FILENO) != 0 {
             throw UserError("refusing to write \(format.rawValue) to a terminal; use -o FILE")
         }
+        let clock = PhaseClock()
         let model = try ModelLoader.load(path: self.model)
+        clock.lap("load")
         let grads: Gradients
         do { grads = try model.backward() } catch { throw ModelError(file: model.file, position: nil, message: "\(error)") }
+        clock.lap("backward")
         let bytes: [UInt8]
         if format == .json {
             bytes = ResultJSON.write(model, grads)
         } else {
             bytes = try Renderer.render(model, grads, format: format, options: drawing.renderOptions)
         }
+        clock.lap(format.rawValue)
         try writeOutput(bytes, to: output)
+        clock.lap("write")
+        // Freeing a large graph node by node takes longer than computing it; the process
+        // ends here anyway.
+        withExtendedLifetime((model, grads)) { Foundation.exit(0) }
     }
 }
 

@@ -38,3 +38,16 @@ func writeOutput(_ bytes: [UInt8], to path: String) throws {
 func printError(_ message: String) {
     FileHandle.standardError.write(Data("gradviz: \(message)\n".utf8))
 }
+
+/// Phase timings on stderr when GRADVIZ_TIMING is set: where a slow run spends its time.
+final class PhaseClock {
+    let enabled = ProcessInfo.processInfo.environment["GRADVIZ_TIMING"] != nil
+    var last = DispatchTime.now().uptimeNanoseconds
+
+    func lap(_ phase: String) {
+        guard enabled else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        FileHandle.standardError.write(Data(String(format: "gradviz: %@ %.1f ms\n", phase, Double(now - last) / 1e6).utf8))
+        last = now
+    }
+}
