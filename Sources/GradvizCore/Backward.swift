@@ -2,13 +2,19 @@
 /// on a path from a gradient-enabled input to an output, and the contribution that flowed
 /// back along every use of a value (an edge). A value's total is the sum of its edges.
 public struct Gradients {
-    /// `totals[node][output]`: d(objective)/d(value), nil off every such path.
-    public internal(set) var totals: [[Tensor?]]
-    /// `edges[node][slot]`: the downstream gradient the node sent to the value in `slot`.
-    public internal(set) var edges: [[Tensor?]]
+    let valueOffset: [Int]
+    let edgeOffset: [Int]
+    var flatTotals: [Tensor?]
+    var flatEdges: [Tensor?]
 
-    public subscript(v: ValueID) -> Tensor? { totals[v.node][v.output] }
-    public func edge(node: Int, slot: Int) -> Tensor? { edges[node][slot] }
+    public subscript(v: ValueID) -> Tensor? { flatTotals[valueOffset[v.node] + v.output] }
+    public func edge(node: Int, slot: Int) -> Tensor? { flatEdges[edgeOffset[node] + slot] }
+    /// `totals[node][output]`: d(objective)/d(value), nil off every such path.
+    @available(*, deprecated, message: "copies every gradient; use grads[value] instead")
+    public var totals: [[Tensor?]] { (0..<valueOffset.count - 1).map { Array(flatTotals[valueOffset[$0]..<valueOffset[$0 + 1]]) } }
+    /// `edges[node][slot]`: the downstream gradient the node sent to the value in `slot`.
+    @available(*, deprecated, message: "copies every gradient; use grads.edge(node:slot:) instead")
+    public var edges: [[Tensor?]] { (0..<edgeOffset.count - 1).map { Array(flatEdges[edgeOffset[$0]..<edgeOffset[$0 + 1]]) } }
 }
 
 /// Errors of the backward pass itself (seeds, and ops whose vjp breaks its contract).
@@ -22,32 +28,50 @@ extension Graph {
     /// a non-scalar output needs one). With several outputs the objective is the sum over
     /// outputs of ⟨seed, output⟩, so their gradients add.
     public func backward(_ outputs: [ValueID], seeds: [ValueID: Tensor] = [:]) throws -> Gradients {
-        // Nodes a gradient-enabled input reaches (forward order)... Fields are read through
-        // the array in place: binding a whole node would retain all of its arrays.
-        var tracked = [Bool](repeating: false, count: nodes.count)
-        for n in nodes.indices {
-            if let op = nodes[n].op {
-                let info = op.info
-                tracked[n] = nodes[n].inputs.indices.contains { info.isDifferentiable(slot: $0) && tracked[nodes[n].inputs[$0].node] }
-            } else {
-                tracked[n] = nodes[n].requiresGradient
+        try nodes.withUnsafeBufferPointer { nb throws -> Gradients in
+            try backward(nb, outputs, seeds)
+        }
+    }
+
+    /// The pass over a borrowed node buffer: nb[n].field reads in place (copying a Node
+    /// would retain each of its fields).
+    private func backward(_ nb: UnsafeBufferPointer<Node>, _ outputs: [ValueID], _ seeds: [ValueID: Tensor]) throws -> Gradients {
+        let count = nb.count
+        var tracked = [Bool](repeating: false, count: count)
+        for n in 0..<count {
+            switch nb[n].kind {
+            case .input(let r): tracked[n] = r; continue
+            case .constant: continue
+            case .op: break
+            }
+            let inputs = nb[n].inputs, mask = nb[n].differentiableMask
+            for slot in inputs.indices where tracked[inputs[slot].node] && (slot >= 64 || mask & (1 << UInt64(slot)) != 0) {
+                tracked[n] = true
+                break
             }
         }
-        // ...that also reach an output (reverse order): only these are visited.
-        var needed = [Bool](repeating: false, count: nodes.count)
+        var needed = [Bool](repeating: false, count: count)
         for v in outputs { needed[v.node] = true }
-        for n in stride(from: nodes.count - 1, through: 0, by: -1) where needed[n] && tracked[n] {
-            guard let info = nodes[n].op?.info else { continue }
-            for (slot, v) in nodes[n].inputs.enumerated() where info.isDifferentiable(slot: slot) {
-                needed[v.node] = true
+        for n in stride(from: count - 1, through: 0, by: -1) where needed[n] && tracked[n] {
+            let inputs = nb[n].inputs, mask = nb[n].differentiableMask
+            for slot in inputs.indices where slot >= 64 || mask & (1 << UInt64(slot)) != 0 {
+                needed[inputs[slot].node] = true
             }
         }
         let onPath = { (n: Int) in tracked[n] && needed[n] }
 
-        var grads = Gradients(totals: nodes.map { [Tensor?](repeating: nil, count: $0.values.count) },
-                              edges: nodes.map { [Tensor?](repeating: nil, count: $0.inputs.count) })
+        // Flat storage: one slot per value and one per edge, found through offsets.
+        var valueOffset = [Int](repeating: 0, count: count + 1)
+        var edgeOffset = [Int](repeating: 0, count: count + 1)
+        for n in 0..<count {
+            valueOffset[n + 1] = valueOffset[n] + nb[n].values.count
+            edgeOffset[n + 1] = edgeOffset[n] + nb[n].inputs.count
+        }
+        var grads = Gradients(valueOffset: valueOffset, edgeOffset: edgeOffset,
+                              flatTotals: [Tensor?](repeating: nil, count: valueOffset[count]),
+                              flatEdges: [Tensor?](repeating: nil, count: edgeOffset[count]))
         for v in outputs {
-            let value = self.value(v)
+            let value = nb[v.node].values[v.output]
             let seed: Tensor
             if let s = seeds[v] {
                 guard s.shape == value.shape else {
@@ -61,27 +85,73 @@ extension Graph {
                 seed = Tensor.ones(value.shape)
             }
             guard onPath(v.node) else { continue }
-            accumulate(&grads.totals[v.node][v.output], seed)
+            accumulate(&grads.flatTotals[valueOffset[v.node] + v.output], seed)
         }
 
-        // The one reverse loop: upstream × local = downstream, summed at every value.
-        for n in stride(from: nodes.count - 1, through: 0, by: -1) where onPath(n) {
-            guard let op = nodes[n].op, grads.totals[n].contains(where: { $0 != nil }) else { continue }
-            let info = op.info
-            let inputs = nodes[n].inputs
-            let needs = inputs.indices.map { info.isDifferentiable(slot: $0) && onPath(inputs[$0].node) }
-            guard needs.contains(true) else { continue }
-            let values = nodes[n].values
-            let upstream = values.indices.map { grads.totals[n][$0] ?? Tensor.zeros(values[$0].shape) }
-            let downstream = op.vjp(VJPContext(inputs: inputs.map(value), outputs: values,
-                                               upstream: upstream, needsGradient: needs))
-            for (slot, v) in inputs.enumerated() where needs[slot] {
-                guard slot < downstream.count, let g = downstream[slot], g.shape == value(v).shape else {
-                    let got = slot < downstream.count ? downstream[slot].map { shapeText($0.shape) } ?? "nothing" : "nothing"
-                    throw BackwardError(message: "backward of \(op.name) at \(describe(ValueID(node: n))) gave \(got) for input \(info.inputName(slot)) of shape \(shapeText(value(v).shape))")
+        for n in stride(from: count - 1, through: 0, by: -1) where onPath(n) {
+            guard case .op(let op) = nb[n].kind else { continue }
+            let v0 = valueOffset[n], outCount = valueOffset[n + 1] - v0
+            var any = false
+            for k in 0..<outCount where grads.flatTotals[v0 + k] != nil { any = true; break }
+            guard any else { continue }
+            let inputs = nb[n].inputs, values = nb[n].values
+            // Scalar fast path: one-element inputs and output, no arrays of tensors.
+            if outCount == 1, inputs.count <= 4, values[0].count == 1, let g = grads.flatTotals[v0], g.count == 1 {
+                var xs = (0.0, 0.0, 0.0, 0.0), gs = (0.0, 0.0, 0.0, 0.0)
+                var scalar = true
+                let done = withUnsafeMutableBytes(of: &xs) { xr -> Bool in
+                    let x = xr.bindMemory(to: Double.self)
+                    for (i, v) in inputs.enumerated() {
+                        let t = nb[v.node].values[v.output]
+                        guard t.count == 1 else { scalar = false; return false }
+                        x[i] = t.data[0]
+                    }
+                    return withUnsafeMutableBytes(of: &gs) { gr in
+                        op.scalarVJP(UnsafeBufferPointer(rebasing: x[0..<inputs.count]), values[0].data[0], g.data[0],
+                                     UnsafeMutableBufferPointer(rebasing: gr.bindMemory(to: Double.self)[0..<inputs.count]))
+                    }
                 }
-                grads.edges[n][slot] = g
-                accumulate(&grads.totals[v.node][v.output], g)
+                if scalar && done {
+                    let e0 = edgeOffset[n], mask = nb[n].differentiableMask
+                    withUnsafeBytes(of: &gs) { gr in
+                        let gv = gr.bindMemory(to: Double.self)
+                        for (slot, v) in inputs.enumerated() where (slot >= 64 || mask & (1 << UInt64(slot)) != 0) && onPath(v.node) {
+                            let t = Tensor(shape: nb[v.node].values[v.output].shape, data: [gv[slot]])
+                            grads.flatEdges[e0 + slot] = t
+                            let o = valueOffset[v.node] + v.output
+                            if let old = grads.flatTotals[o] {
+                                grads.flatTotals[o] = Tensor(shape: old.shape, data: [old.data[0] + gv[slot]])
+                            } else {
+                                grads.flatTotals[o] = t
+                            }
+                        }
+                    }
+                    continue
+                }
+            }
+            var needs = [Bool](repeating: false, count: inputs.count)
+            var anyNeed = false
+            for slot in inputs.indices where nb[n].isDifferentiable(slot: slot) && onPath(inputs[slot].node) {
+                needs[slot] = true
+                anyNeed = true
+            }
+            guard anyNeed else { continue }
+            var upstream: [Tensor] = []
+            upstream.reserveCapacity(outCount)
+            for k in 0..<outCount { upstream.append(grads.flatTotals[v0 + k] ?? Tensor.zeros(values[k].shape)) }
+            var inputValues: [Tensor] = []
+            inputValues.reserveCapacity(inputs.count)
+            for v in inputs { inputValues.append(nb[v.node].values[v.output]) }
+            let downstream = op.vjp(VJPContext(inputs: inputValues, outputs: values, upstream: upstream, needsGradient: needs))
+            let e0 = edgeOffset[n]
+            for slot in inputs.indices where needs[slot] {
+                let v = inputs[slot]
+                guard slot < downstream.count, let g = downstream[slot], g.shape == inputValues[slot].shape else {
+                    let got = slot < downstream.count ? downstream[slot].map { shapeText($0.shape) } ?? "nothing" : "nothing"
+                    throw BackwardError(message: "backward of \(op.name) at \(describe(ValueID(node: n))) gave \(got) for input \(op.info.inputName(slot)) of shape \(shapeText(inputValues[slot].shape))")
+                }
+                grads.flatEdges[e0 + slot] = g
+                accumulate(&grads.flatTotals[valueOffset[v.node] + v.output], g)
             }
         }
         return grads

@@ -197,7 +197,7 @@ extension GradCheck {
             items.append(GraphCheckItem(subject: .input(v), result: r, problem: nil))
         }
         for (n, node) in graph.nodes.enumerated() {
-            guard let op = node.op, grads.totals[n].contains(where: { $0 != nil }) else { continue }
+            guard let op = node.op, node.values.indices.contains(where: { grads[ValueID(node: n, output: $0)] != nil }) else { continue }
             switch ops {
             case .none: continue
             case .custom: if OpRegistry.isBuiltIn(op) { continue }
@@ -208,7 +208,7 @@ extension GradCheck {
             perNode.seed = options.seed &+ UInt64(n)
             do {
                 for (slot, r) in try check(op, inputs: inputs, options: perNode).enumerated() {
-                    guard let r, grads.edges[n][slot] != nil else { continue }
+                    guard let r, grads.edge(node: n, slot: slot) != nil else { continue }
                     items.append(GraphCheckItem(subject: .op(node: n, slot: slot), result: r, problem: nil))
                 }
             } catch {

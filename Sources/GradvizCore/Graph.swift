@@ -33,13 +33,20 @@ public final class Graph {
         public var names: [String]
         /// Free-form annotations for whoever presents the graph (label, group, doc...).
         public var annotations: [String: String] = [:]
+        /// Bit i set when input slot i is differentiable (slots >= 64 use the op's info).
+        public var differentiableMask: UInt64 = 0
 
         public var op: (any Op)? { if case .op(let op) = kind { return op } else { return nil } }
         public var isLeaf: Bool { if case .op = kind { return false } else { return true } }
         public var requiresGradient: Bool { if case .input(let r) = kind { return r } else { return false } }
+        @inline(__always)
+        public func isDifferentiable(slot: Int) -> Bool {
+            slot < 64 ? differentiableMask & (1 << UInt64(slot)) != 0 : op!.info.isDifferentiable(slot: slot)
+        }
     }
 
     public private(set) var nodes: [Node] = []
+    static let anonymous = [""]
 
     public init() {}
 
@@ -71,12 +78,37 @@ public final class Graph {
         for v in inputs where v.node >= nodes.count || v.output >= nodes[v.node].values.count {
             throw OpError("\(info.name): input \(v) does not exist")
         }
+        if inputs.count <= 4 {
+            // Scalar fast path: rank-0 inputs, an op with a scalar forward.
+            var xs = (0.0, 0.0, 0.0, 0.0)
+            let y: Double? = nodes.withUnsafeBufferPointer { nb in
+                withUnsafeMutableBytes(of: &xs) { xr -> Double? in
+                    let x = xr.bindMemory(to: Double.self)
+                    for (i, v) in inputs.enumerated() {
+                        let t = nb[v.node].values[v.output]
+                        guard t.shape.isEmpty else { return nil }
+                        x[i] = t.data[0]
+                    }
+                    return op.scalarForward(UnsafeBufferPointer(rebasing: x[0..<inputs.count]))
+                }
+            }
+            if let y {
+                var mask: UInt64 = 0
+                for slot in 0..<inputs.count where info.isDifferentiable(slot: slot) { mask |= 1 << UInt64(slot) }
+                nodes.append(Node(kind: .op(op), inputs: inputs, values: [Tensor(y)], names: names.count == 1 ? names : Graph.anonymous,
+                                  annotations: annotations, differentiableMask: mask))
+                return [ValueID(node: nodes.count - 1, output: 0)]
+            }
+        }
         let values = inputs.map(value)
         let shapes = try op.outputShapes(values.map(\.shape))
         let outputs = try op.forward(values)
         assert(outputs.map(\.shape) == shapes, "\(info.name): forward gave \(outputs.map(\.shape)), outputShapes said \(shapes)")
         let outputNames = names.count == outputs.count ? names : [String](repeating: "", count: outputs.count)
-        nodes.append(Node(kind: .op(op), inputs: inputs, values: outputs, names: outputNames, annotations: annotations))
+        var mask: UInt64 = 0
+        for slot in 0..<min(inputs.count, 64) where info.isDifferentiable(slot: slot) { mask |= 1 << UInt64(slot) }
+        nodes.append(Node(kind: .op(op), inputs: inputs, values: outputs, names: outputNames, annotations: annotations,
+                          differentiableMask: mask))
         return (0..<outputs.count).map { ValueID(node: nodes.count - 1, output: $0) }
     }
 

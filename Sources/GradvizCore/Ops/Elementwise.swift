@@ -21,6 +21,11 @@ extension NoAttributes {
 }
 
 extension UnaryElementwise {
+    public func scalarForward(_ x: UnsafeBufferPointer<Double>) -> Double? { value(x[0]) }
+    public func scalarVJP(_ x: UnsafeBufferPointer<Double>, _ y: Double, _ g: Double, _ grads: UnsafeMutableBufferPointer<Double>) -> Bool {
+        grads[0] = g * derivative(x[0], y)
+        return true
+    }
     public func outputShapes(_ inputs: [[Int]]) throws(OpError) -> [[Int]] { [inputs[0]] }
     public func forward(_ inputs: [Tensor]) throws(OpError) -> [Tensor] { [inputs[0].map(value)] }
     public func vjp(_ c: VJPContext) -> [Tensor?] {
@@ -41,6 +46,13 @@ public protocol BinaryElementwise: NoAttributes {
 }
 
 extension BinaryElementwise {
+    public func scalarForward(_ x: UnsafeBufferPointer<Double>) -> Double? { value(x[0], x[1]) }
+    public func scalarVJP(_ x: UnsafeBufferPointer<Double>, _ y: Double, _ g: Double, _ grads: UnsafeMutableBufferPointer<Double>) -> Bool {
+        // 0 + ...: the same bits as the broadcasting path, which sums into zeros (-0 becomes 0).
+        grads[0] = 0 + g * da(x[0], x[1], y)
+        grads[1] = 0 + g * db(x[0], x[1], y)
+        return true
+    }
     public func outputShapes(_ s: [[Int]]) throws(OpError) -> [[Int]] {
         guard let out = broadcastShapes(s[0], s[1]) else {
             throw OpError("\(name): shapes \(shapeText(s[0])) and \(shapeText(s[1])) do not broadcast")
