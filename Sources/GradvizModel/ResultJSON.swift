@@ -53,14 +53,15 @@ public enum ResultJSON {
     public static func edges(_ model: Model, _ grads: Gradients) -> [Edge] {
         let graph = model.graph
         var out: [Edge] = []
-        for (n, node) in graph.nodes.enumerated() where !node.isLeaf {
-            for (slot, v) in node.inputs.enumerated() {
+        let nodes = graph.nodes
+        for n in nodes.indices where !nodes[n].isLeaf {
+            for (slot, v) in nodes[n].inputs.enumerated() {
                 let from = graph.name(v)
                 guard !from.isEmpty, let g = grads.edge(node: n, slot: slot) else { continue }
-                if let call = node.annotations[Annotation.portOf], let port = node.annotations[Annotation.portSlot].flatMap(Int.init) {
+                if let call = nodes[n].annotations[Annotation.portOf], let port = nodes[n].annotations[Annotation.portSlot].flatMap(Int.init) {
                     out.append(Edge(from: from, to: call, slot: port, grad: g, node: n, graphSlot: slot))
                 } else {
-                    out.append(Edge(from: from, to: node.names[0], slot: slot, grad: g, node: n, graphSlot: slot))
+                    out.append(Edge(from: from, to: nodes[n].names[0], slot: slot, grad: g, node: n, graphSlot: slot))
                 }
             }
         }
