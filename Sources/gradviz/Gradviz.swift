@@ -45,6 +45,9 @@ struct Gradviz: ParsableCommand {
         } catch let error as UserError {
             printError(error.message)
             Foundation.exit(2)
+        } catch let error as RenderError {
+            printError(error.message)
+            Foundation.exit(2)
         } catch let error as ExitCode {
             Foundation.exit(error.rawValue)
         } catch {
