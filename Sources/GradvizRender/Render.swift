@@ -1,11 +1,36 @@
+import Foundation
 import GradvizCore
 import GradvizModel
+import Graphviz
 
 /// Draws a computed model: the entry point of the exporter.
 public enum Renderer {
     /// The drawing of `model` with its gradients in `format` (svg, dot, png or pdf).
+    ///
+    /// The same model and options give the same bytes for svg, dot and png. PDF embeds
+    /// its creation date (cairo), so PDF files differ between runs.
     public static func render(_ model: Model, _ grads: Gradients, format: OutputFormat, options: RenderOptions) throws -> [UInt8] {
-        throw RenderError("the \(format.rawValue) exporter is not built yet")
+        guard format != .json else { throw RenderError("json is not a drawing format; use ResultJSON") }
+        let drawing = try DrawingBuilder(model: model, grads: grads, options: options).build()
+        let start = Date()
+        let count = drawing.drawnNodes
+        if count > 300 { options.progress?("laying out \(count) nodes and \(drawing.drawnEdges) edges with dot…") }
+        do {
+            try drawing.graph.layout(engine: "dot")
+        } catch let error as GraphvizError {
+            throw RenderError("Graphviz could not lay out the drawing: \(error)")
+        }
+        if count > 300 { options.progress?(String(format: "layout done in %.1f s", Date().timeIntervalSince(start))) }
+        do {
+            return try drawing.graph.render(format: format.rawValue)
+        } catch let error as GraphvizError {
+            throw RenderError("Graphviz could not render \(format.rawValue): \(error)")
+        }
+    }
+
+    /// The Graphviz graph of a drawing before layout (for tests and tools).
+    static func buildGraph(_ model: Model, _ grads: Gradients, options: RenderOptions) throws -> Graphviz.Graph {
+        try DrawingBuilder(model: model, grads: grads, options: options).build().graph
     }
 }
 
