@@ -49,6 +49,8 @@ final class DrawingBuilder {
     var inherited: Set<Int> = []
     var gradientRange: (Double, Double)?
 
+    var dpi: String?
+
     init(model: Model, grads: Gradients, options: RenderOptions) {
         self.model = model
         self.grads = grads
@@ -112,12 +114,13 @@ final class DrawingBuilder {
             ("rankdir", options.rankdir == "TB" ? "TB" : "LR"),
             ("fontname", font), ("fontsize", "12"), ("fontcolor", palette.text),
             ("bgcolor", palette.background), ("pad", "0.25"),
-            ("nodesep", big ? "0.25" : "0.45"), ("ranksep", big ? "0.5" : "0.8"),
+            ("nodesep", big ? "0.25" : "0.6"), ("ranksep", big ? "0.5" : "1.1"),
             ("forcelabels", "true"), ("labelloc", "t"), ("labeljust", "l"),
             ("outputorder", "edgesfirst"), ("class", "gradviz"), ("id", "gradviz"),
         ] + (big ? [("mclimit", "0.05"), ("nslimit", "1"), ("nslimit1", "1"), ("remincross", "false"),
                     ("searchsize", "10"), ("splines", nodes.count > 600 ? "line" : "spline")] : [])
         for (k, v) in graphAttributes { gv.setDefault(k, v, for: .graph) }
+        if let dpi { gv.setDefault("dpi", dpi, for: .graph) }
         for (k, v) in [("fontname", font), ("fontsize", "11"), ("fontcolor", palette.text), ("penwidth", "1.2"),
                        ("margin", "0.06,0.03"), ("height", "0.3"), ("width", "0.3")] {
             gv.setDefault(k, v, for: .node)
@@ -534,10 +537,17 @@ final class DrawingBuilder {
         var equation = shown.enumerated().map { i, t in i == 0 || t.hasPrefix("-") || t.hasPrefix("…") ? t : "+ " + t }.joined(separator: " ")
         equation = equation.replacingOccurrences(of: " -", with: " − ")
         if equation.hasPrefix("-") { equation = "−" + equation.dropFirst() }
-        let totalText = fmt.term(total)
-        s.setHTMLLabel(table([
-            "<TR><TD><FONT POINT-SIZE=\"9\">Σ \(escapeForHTMLLabel(equation)) = <B>\(escapeForHTMLLabel(totalText))</B></FONT></TD></TR>",
-        ]))
+        if total.count == 1 {
+            s.setHTMLLabel(table([
+                "<TR><TD><FONT POINT-SIZE=\"9\">Σ \(escapeForHTMLLabel(equation)) = <B>\(escapeForHTMLLabel(fmt.term(total)))</B></FONT></TD></TR>",
+            ]))
+        } else {
+            // Norms do not add: name the uses and show the summed tensor itself.
+            s.setHTMLLabel(table([
+                "<TR><TD><FONT POINT-SIZE=\"9\">Σ of \(terms.count) uses =</FONT></TD></TR>",
+                "<TR><TD><FONT POINT-SIZE=\"9\"><B>\(htmlLines(fmt.preview(total), align: "CENTER"))</B></FONT></TD></TR>",
+            ]))
+        }
         var tip = "Σ: gradient of \(name) = sum over its \(terms.count) uses\n"
         for t in terms { tip += "  \(t.label): \(fmt.term(t.gradient))\n" }
         tip += "total:\n" + fmt.full(total)
@@ -552,6 +562,8 @@ final class DrawingBuilder {
         edgeCount += 1
         styleBackward(e, gradient: total, id: "b-sum-\(valueName(v))", note: nil)
         e["class"] = (e["class"] ?? "backward") + " sum-total"
+        // The Σ node already reads "= total"; a label here would only crowd the value.
+        e["xlabel"] = nil
         e["penwidth"] = "2"
         e["weight"] = "4"
         e.setLabel("total gradient of \(valueName(v)):\n" + fmt.full(total), attribute: "tooltip")

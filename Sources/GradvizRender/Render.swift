@@ -11,7 +11,10 @@ public enum Renderer {
     /// its creation date (cairo), so PDF files differ between runs.
     public static func render(_ model: Model, _ grads: Gradients, format: OutputFormat, options: RenderOptions) throws -> [UInt8] {
         guard format != .json else { throw RenderError("json is not a drawing format; use ResultJSON") }
-        let drawing = try DrawingBuilder(model: model, grads: grads, options: options).build()
+        let builder = DrawingBuilder(model: model, grads: grads, options: options)
+        // Raster output at 96 dpi is blurry on today's screens; vector formats keep 72.
+        if format == .png { builder.dpi = "144" }
+        let drawing = try builder.build()
         let start = Date()
         let count = drawing.drawnNodes
         if count > 300 { options.progress?("laying out \(count) nodes and \(drawing.drawnEdges) edges with dot…") }

@@ -1,0 +1,252 @@
+import Foundation
+import FoundationXML
+import XCTest
+import GradvizCore
+import GradvizModel
+@testable import GradvizRender
+
+final class RenderTests: XCTestCase {
+    static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let referenceDirectory = testsDirectory.appendingPathComponent("Fixtures/reference")
+    static let packageRoot = testsDirectory.deletingLastPathComponent()
+
+    static func jsonFiles(in directory: URL) -> [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") && !$0.hasSuffix(".expected.json") }.sorted()
+            .map { directory.appendingPathComponent($0) }
+    }
+
+    func load(_ url: URL) throws -> (Model, Gradients) {
+        let model = try ModelLoader.load(path: url.path)
+        return (model, try model.backward())
+    }
+
+    func load(json: String) throws -> (Model, Gradients) {
+        let model = try ModelLoader(file: "test.json").load(Array(json.utf8))
+        return (model, try model.backward())
+    }
+
+    func reference(_ name: String) throws -> (Model, Gradients) {
+        try load(Self.referenceDirectory.appendingPathComponent(name + ".json"))
+    }
+
+    func svg(_ m: (Model, Gradients), _ options: RenderOptions = RenderOptions()) throws -> XMLDocument {
+        let bytes = try Renderer.render(m.0, m.1, format: .svg, options: options)
+        return try XMLDocument(data: Data(bytes), options: [])
+    }
+
+    /// The text inside the element with this id (its <title> and labels).
+    func text(_ doc: XMLDocument, id: String) throws -> String? {
+        try doc.nodes(forXPath: "//*[@id='\(id)']").first?.stringValue
+    }
+
+    /// (id, class) of every element with a class, in document order.
+    func classified(_ doc: XMLDocument) throws -> [(id: String, classes: [Substring])] {
+        try doc.nodes(forXPath: "//*[@class]").map { node in
+            let id = try node.nodes(forXPath: "@id").first?.stringValue ?? ""
+            let cls = try node.nodes(forXPath: "@class").first?.stringValue ?? ""
+            return (id, cls.split(separator: " "))
+        }
+    }
+
+    func ids(_ doc: XMLDocument, class name: String) throws -> [String] {
+        try classified(doc).filter { $0.classes.contains(Substring(name)) }.map(\.id)
+    }
+
+    // MARK: Every model, every format
+
+    func testRendersReferencesAndSamplesInEveryFormat() throws {
+        let files = Self.jsonFiles(in: Self.referenceDirectory) + Self.jsonFiles(in: Self.packageRoot.appendingPathComponent("samples"))
+        XCTAssertGreaterThanOrEqual(files.count, 8)
+        for file in files {
+            let m = try load(file)
+            for format in [OutputFormat.svg, .dot, .png, .pdf] {
+                let bytes = try Renderer.render(m.0, m.1, format: format, options: RenderOptions())
+                XCTAssertGreaterThan(bytes.count, 200, "\(file.lastPathComponent) \(format)")
+                switch format {
+                case .svg: XCTAssertNoThrow(try XMLDocument(data: Data(bytes), options: []), file.lastPathComponent)
+                case .png: XCTAssertEqual(Array(bytes.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+                case .pdf: XCTAssertEqual(String(decoding: bytes.prefix(5), as: UTF8.self), "%PDF-")
+                case .dot: XCTAssertTrue(String(decoding: bytes, as: UTF8.self).hasPrefix("digraph"))
+                case .json: break
+                }
+            }
+        }
+    }
+
+    // MARK: Numbers on the right edges
+
+    func testFanoutScalarGradientsOnEdges() throws {
+        let doc = try svg(try reference("fanout_scalar"))
+        // x is slot 0 of a = x * y: gradient y = -0.7; y is slot 1: gradient x = 1.3.
+        XCTAssertTrue(try text(doc, id: "b-a-0")?.contains("∇ -0.7") == true)
+        XCTAssertTrue(try text(doc, id: "b-a-1")?.contains("∇ 1.3") == true)
+        // Forward values.
+        XCTAssertTrue(try text(doc, id: "f-a-0")?.contains("1.3") == true)
+        XCTAssertTrue(try text(doc, id: "f-a-1")?.contains("-0.7") == true)
+        // Σ exactly at the fan-out values x (a, b, d) and y (a, c).
+        XCTAssertEqual(try ids(doc, class: "sum").sorted(), ["sum-x", "sum-y"])
+        let sumX = try XCTUnwrap(try text(doc, id: "sum-x"))
+        XCTAssertTrue(sumX.contains("= 0.1128"), sumX)
+        XCTAssertTrue(sumX.contains("−0.7 − 0.1872 + 1"), sumX)
+        XCTAssertTrue(try text(doc, id: "sum-y")?.contains("= 2.264") == true)
+        XCTAssertEqual(try ids(doc, class: "sum-total").sorted(), ["b-sum-x", "b-sum-y"])
+        // Kinds of nodes.
+        XCTAssertEqual(try ids(doc, class: "param").sorted(), ["node-x", "node-y"])
+        XCTAssertEqual(try ids(doc, class: "output"), ["output-f"])
+        XCTAssertEqual(try ids(doc, class: "op").count, 5)
+    }
+
+    func testPrecisionOption() throws {
+        var options = RenderOptions()
+        options.precision = 2
+        let doc = try svg(try reference("fanout_scalar"), options)
+        XCTAssertTrue(try text(doc, id: "sum-x")?.contains("= 0.11") == true)
+    }
+
+    func testDotCarriesAttributes() throws {
+        let m = try reference("fanout_scalar")
+        let dot = String(decoding: try Renderer.render(m.0, m.1, format: .dot, options: RenderOptions()), as: UTF8.self)
+        XCTAssertTrue(dot.contains("dir=back"))
+        XCTAssertTrue(dot.contains("\"DejaVu Sans\""))
+        XCTAssertFalse(dot.contains("concentrate"))
+    }
+
+    func testSelfUseGetsOneEdgePerSlot() throws {
+        let m = try load(json: #"{"inputs": {"x": 3}, "nodes": [{"id": "y", "op": "mul", "inputs": ["x", "x"]}]}"#)
+        let doc = try svg(m)
+        XCTAssertTrue(try text(doc, id: "b-y-0")?.contains("∇ 3") == true)
+        XCTAssertTrue(try text(doc, id: "b-y-1")?.contains("∇ 3") == true)
+        XCTAssertTrue(try text(doc, id: "sum-x")?.contains("3 + 3 = 6") == true)
+    }
+
+    func testConstantsAreFoldedIntoTheOp() throws {
+        let m = try load(json: #"{"inputs": {"x": 3}, "nodes": [{"id": "y", "op": "div", "inputs": ["x", 2]}]}"#)
+        let doc = try svg(m)
+        XCTAssertTrue(try text(doc, id: "node-y")?.contains("÷ 2") == true)
+        XCTAssertEqual(try ids(doc, class: "node").count, 3)  // x, y, output
+    }
+
+    func testMultiOutputOpGetsOneEdgePerOutput() throws {
+        let m = try reference("shapes")
+        let doc = try svg(m)
+        XCTAssertFalse(try ids(doc, class: "backward").isEmpty)
+    }
+
+    // MARK: Escaping
+
+    func testHostileTextIsEscaped() throws {
+        let json = #"""
+        {"name": "<script>alert(1)</script>", "description": "a & b \"quoted\" <b>bold</b> \\N \\l",
+         "inputs": {"x": {"value": 2, "label": "<script>alert(2)</script>", "doc": "</title><script>alert(3)</script>"},
+                    "t": {"value": 1, "grad": false, "label": "]]> & \\\"'"}},
+         "nodes": [{"id": "y", "op": "mul", "inputs": ["x", "t"], "label": "<img src=x onerror=alert(4)>", "group": "<g>/&amp;"}]}
+        """#
+        let m = try load(json: json)
+        for format in [OutputFormat.svg, .dot, .png] {
+            XCTAssertNoThrow(try Renderer.render(m.0, m.1, format: format, options: RenderOptions()))
+        }
+        let bytes = try Renderer.render(m.0, m.1, format: .svg, options: RenderOptions())
+        let text = String(decoding: bytes, as: UTF8.self)
+        XCTAssertFalse(text.contains("<script"), "markup leaked into the SVG")
+        XCTAssertFalse(text.contains("<img"), "markup leaked into the SVG")
+        let doc = try XMLDocument(data: Data(bytes), options: [])
+        XCTAssertEqual(try doc.nodes(forXPath: "//*[local-name()='script']").count, 0)
+        let all = doc.rootElement()?.stringValue ?? ""
+        XCTAssertTrue(all.contains("<script>alert(1)</script>"), "the title shows as text")
+        XCTAssertTrue(all.contains("<script>alert(2)</script>"), "the label shows as text")
+        XCTAssertTrue(all.contains("<img src=x onerror=alert(4)>"))
+        XCTAssertTrue(all.contains("a & b \"quoted\" <b>bold</b>"))
+    }
+
+    // MARK: Determinism and options
+
+    func testIdenticalBytesOnEveryRun() throws {
+        for name in ["fanout_scalar", "custom_ops", "attention"] {
+            let m = try reference(name)
+            for format in [OutputFormat.svg, .dot, .png] {
+                let a = try Renderer.render(m.0, m.1, format: format, options: RenderOptions())
+                let b = try Renderer.render(m.0, m.1, format: format, options: RenderOptions())
+                XCTAssertEqual(a, b, "\(name) \(format)")
+            }
+        }
+    }
+
+    func testForwardViewHasNoBackwardEdges() throws {
+        var options = RenderOptions()
+        options.view = .forward
+        let doc = try svg(try reference("fanout_scalar"), options)
+        XCTAssertEqual(try ids(doc, class: "backward"), [])
+        XCTAssertEqual(try ids(doc, class: "sum"), [])
+        XCTAssertFalse(try ids(doc, class: "forward").isEmpty)
+        options.view = .backward
+        let back = try svg(try reference("fanout_scalar"), options)
+        XCTAssertEqual(try ids(back, class: "forward"), [])
+        XCTAssertFalse(try ids(back, class: "backward").isEmpty)
+    }
+
+    func testFocusLimitsNodes() throws {
+        var options = RenderOptions()
+        options.focus = "b"
+        options.depth = 1
+        let doc = try svg(try reference("fanout_scalar"), options)
+        let nodes = try ids(doc, class: "node").sorted()
+        // x keeps its Σ: its total sums uses that are not drawn.
+        XCTAssertEqual(nodes, ["node-b", "node-c", "node-x", "sum-x"])
+        options.focus = "nope"
+        let m = try reference("fanout_scalar")
+        XCTAssertThrowsError(try Renderer.render(m.0, m.1, format: .svg, options: options))
+    }
+
+    func testThemesAndRankdir() throws {
+        var options = RenderOptions()
+        options.theme = .dark
+        options.rankdir = "TB"
+        let m = try reference("mlp_mse")
+        let dot = String(decoding: try Renderer.render(m.0, m.1, format: .dot, options: options), as: UTF8.self)
+        XCTAssertTrue(dot.contains("rankdir=TB"))
+        XCTAssertTrue(dot.contains("bgcolor=\"#1e1e1e\""))
+    }
+
+    // MARK: Debugging marks
+
+    func testNonFiniteOriginIsMarked() throws {
+        let m = try load(json: #"{"inputs": {"x": 0}, "nodes": [{"id": "l", "op": "log", "inputs": ["x"]}, {"id": "y", "op": "mul", "inputs": ["l", 2]}]}"#)
+        let doc = try svg(m)
+        XCTAssertEqual(try ids(doc, class: "nonfinite-origin"), ["node-l"])
+        XCTAssertEqual(try ids(doc, class: "nonfinite-cause"), ["f-l-0"])
+        XCTAssertTrue(try ids(doc, class: "nonfinite").contains("node-y"))
+    }
+
+    func testVanishingAndExplodingGradients() throws {
+        let m = try load(json: #"{"inputs": {"x": -1, "w": 1e6}, "nodes": [{"id": "r", "op": "relu", "inputs": ["x"]}, {"id": "y", "op": "mul", "inputs": ["r", "w"]}, {"id": "z", "op": "add", "inputs": ["y", "x"]}]}"#)
+        var options = RenderOptions()
+        options.colorBy = .grad
+        let doc = try svg(m, options)
+        XCTAssertTrue(try ids(doc, class: "vanishing").contains("b-r-0"))
+        XCTAssertTrue(try ids(doc, class: "exploding").contains("b-y-0"))
+    }
+
+    func testCheckMarks() throws {
+        let m = try reference("fanout_scalar")
+        let a = try XCTUnwrap(m.0.value(named: "a")).node
+        let c = try XCTUnwrap(m.0.value(named: "c")).node
+        var options = RenderOptions()
+        options.checkMarks = [a: CheckMark(passed: false, kink: false, summary: "max rel err 0.5", slots: [0: "analytic 0.31 vs numeric 0.62"]),
+                              c: CheckMark(passed: true, kink: false, summary: "ok", slots: [:])]
+        let doc = try svg(m, options)
+        XCTAssertEqual(try ids(doc, class: "check-failed").sorted(), ["b-a-0", "node-a"])
+        XCTAssertEqual(try ids(doc, class: "check-passed"), ["node-c"])
+        XCTAssertTrue(try text(doc, id: "b-a-0")?.contains("analytic 0.31 vs numeric 0.62") == true)
+        XCTAssertTrue(try text(doc, id: "node-a")?.contains("max rel err 0.5") == true)
+        XCTAssertTrue(try text(doc, id: "node-c")?.contains("✓") == true)
+    }
+
+    func testCompositeCallsAreClusters() throws {
+        let doc = try svg(try reference("custom_ops"))
+        let calls = try doc.nodes(forXPath: "//*[@class='cluster call']")
+        XCTAssertEqual(calls.count, 1)
+        XCTAssertTrue(calls.first?.stringValue?.contains("swish · s") == true)
+        XCTAssertFalse(try ids(doc, class: "port").isEmpty)
+    }
+}
