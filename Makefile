@@ -22,7 +22,7 @@ samples: build
 	  $(BIN) $$f -o docs/images/$$n.svg || exit 1; done
 
 test: setup
-	$(SWIFT) test
+	$(SWIFT) test --disable-swift-testing
 
 bench: setup
 	$(SWIFT) run -c release gradviz-bench
