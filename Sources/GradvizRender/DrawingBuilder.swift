@@ -66,6 +66,8 @@ final class DrawingBuilder {
 
     // MARK: Names
 
+    func isConstant(_ n: Int) -> Bool { if case .constant = nodes[n].kind { return true } else { return false } }
+
     /// The Graphviz name and SVG id stem of a node: its value ids (model ids, which match
     /// `[A-Za-z_][A-Za-z0-9_.]*`), or its index for an anonymous node.
     func key(_ n: Int) -> String {
@@ -114,7 +116,7 @@ final class DrawingBuilder {
             ("rankdir", options.rankdir == "TB" ? "TB" : "LR"),
             ("fontname", font), ("fontsize", "12"), ("fontcolor", palette.text),
             ("bgcolor", palette.background), ("pad", "0.25"),
-            ("nodesep", big ? "0.25" : "0.6"), ("ranksep", big ? "0.5" : "1.1"),
+            ("nodesep", big ? "0.25" : "0.6"), ("ranksep", big ? "0.5" : "1.4"),
             ("forcelabels", "true"), ("labelloc", "t"), ("labeljust", "l"),
             ("outputorder", "edgesfirst"), ("class", "gradviz"), ("id", "gradviz"),
         ] + (big ? [("mclimit", "0.05"), ("nslimit", "1"), ("nslimit1", "1"), ("remincross", "false"),
@@ -348,6 +350,10 @@ final class DrawingBuilder {
         if !shown.isEmpty {
             rows.append("<TR><TD><FONT POINT-SIZE=\"8\">\(htmlLines(shown.joined(separator: " "), wrap: 32, align: "CENTER"))</FONT></TD></TR>")
         }
+        // A tensor's preview sits in its op's node; its edges carry one line each.
+        for value in node.values where !value.isScalar {
+            rows.append("<TR><TD><FONT POINT-SIZE=\"8\">\(htmlLines(fmt.preview(value), align: "CENTER"))</FONT></TD></TR>")
+        }
         var names = escapeForHTMLLabel(key(n).replacingOccurrences(of: ",", with: ", "))
         if let label = node.annotations[Annotation.label], label != key(n) {
             names = "<B>\(escapeForHTMLLabel(label))</B> \(names)"
@@ -389,7 +395,7 @@ final class DrawingBuilder {
             e["class"] = "forward"
             e["color"] = palette.forward
             e["fontcolor"] = palette.forward
-            e.setLabel(fmt.preview(value), attribute: "xlabel")
+            e.setLabel(fmt.compact(value), attribute: "xlabel")
         }
         if showBackward, grads[v] != nil {
             // The seed flows back from the output into the value (or into its Σ).
@@ -411,7 +417,14 @@ final class DrawingBuilder {
         let drawnInputs = node.inputs.filter { drawn[$0.node] }.count
         let nameSlots = drawnInputs >= 2 && !DrawingBuilder.commutative.contains(op.name)
         for (slot, v) in node.inputs.enumerated() {
-            guard drawn[v.node], let producer = gvNodes[v.node] else { continue }
+            let producer: Graphviz.Node
+            if let p = gvNodes[v.node] {
+                producer = p
+            } else if folded > 0, !isConstant(v.node) {
+                producer = summaryNode()
+            } else {
+                continue
+            }
             let inputName = op.info.inputName(slot)
             let edgeID = "\(key(n))-\(slot)"
             let isOriginInput = nonFinite.map { $0.node == n && $0.slots.contains(slot) } ?? false
@@ -421,7 +434,7 @@ final class DrawingBuilder {
                 e["id"] = "f-\(edgeID)"
                 var classes = ["forward"]
                 let value = graph.value(v)
-                var text = fmt.preview(value)
+                var text = fmt.compact(value)
                 if nameSlots { text = "\(inputName): " + text }
                 e.setLabel(text, attribute: "xlabel")
                 e.setLabel("\(valueName(v)) → \(title(n)) (\(inputName))\n" + fmt.full(value), attribute: "tooltip")
@@ -441,7 +454,7 @@ final class DrawingBuilder {
                 e["class"] = classes.joined(separator: " ")
             }
             if showBackward, let g = grads.edge(node: n, slot: slot) {
-                let tail = needsSum(v) ? sumNode(v) : producer
+                let tail = gvNodes[v.node] != nil && needsSum(v) ? sumNode(v) : producer
                 let e = gv.edge(from: tail, to: consumer, key: "b\(n).\(slot)")
                 edgeCount += 1
                 let note = options.checkMarks[n].flatMap { $0.passed ? nil : $0.slots[slot] }
@@ -460,7 +473,7 @@ final class DrawingBuilder {
         e["arrowtail"] = "normal"
         var classes = ["backward"]
         var color = palette.backward
-        var text = "∇ " + fmt.preview(g)
+        var text = "∇ " + fmt.compact(g)
         let norm = NumberFormat.norm(g)
         if !g.isFinite {
             classes.append("nonfinite")
@@ -571,8 +584,52 @@ final class DrawingBuilder {
 
     // MARK: Focus
 
+    /// Ops folded into the summary node (automatic folding of large graphs).
+    var folded = 0
+    var foldedNode: Graphviz.Node?
+
+    /// The summary node that stands for the folded part of a large graph.
+    func summaryNode() -> Graphviz.Node {
+        if let f = foldedNode { return f }
+        let f = gv.node("folded")
+        nodeCount += 1
+        foldedNode = f
+        f["id"] = "folded"
+        f["class"] = "folded"
+        f["shape"] = "box3d"
+        f["style"] = "filled"
+        f["fillcolor"] = palette.clusterFill
+        f["color"] = palette.muted
+        f.setLabel("… \(folded) earlier nodes folded\nsee them with --focus ID --depth K")
+        return f
+    }
+
+    /// Keeps the values nearest the outputs (whole levels of ancestors, breadth first)
+    /// while the drawing stays under `maxNodes`.
+    func applyFolding() {
+        let drawable = drawn.filter { $0 }.count
+        let estimate = drawable + drawable / 3
+        guard estimate > options.maxNodes else { return }
+        var keep = [Bool](repeating: false, count: nodes.count)
+        var frontier = Array(Set(model.outputs.map(\.node))).sorted()
+        var kept = 0
+        let budget = options.maxNodes * 3 / 4
+        while !frontier.isEmpty {
+            let level = frontier.filter { !keep[$0] && drawn[$0] }
+            if kept > 0 && kept + level.count > budget { break }
+            for n in level { keep[n] = true }
+            kept += level.count
+            var next = Set<Int>()
+            for n in level { for v in nodes[n].inputs where !keep[v.node] && drawn[v.node] { next.insert(v.node) } }
+            frontier = next.sorted()
+        }
+        for n in nodes.indices where drawn[n] && !keep[n] { drawn[n] = false; folded += 1 }
+        options.progress?("the graph has \(drawable) nodes: drawing the \(kept) nearest the outputs and folding \(folded) into one summary node; "
+            + "draw any part with --focus ID --depth K (or raise the limit in RenderOptions.maxNodes)")
+    }
+
     func applyFocus() throws {
-        guard let focus = options.focus else { return }
+        guard let focus = options.focus else { applyFolding(); return }
         guard let center = model.value(named: focus) else {
             var message = "--focus: no value named '\(focus)'"
             if let near = nearestName(to: focus, in: model.namedValues.map(\.name)) { message += " (did you mean '\(near)'?)" }

@@ -70,6 +70,20 @@ struct NumberFormat {
         return lines.joined(separator: "\n")
     }
 
+    /// One line for an edge label: the number of a scalar, the values of a tiny tensor,
+    /// shape and norm of a larger one (the node and the tooltip hold the rest).
+    func compact(_ t: Tensor) -> String {
+        if t.isScalar { return number(t.data[0]) }
+        var text: String
+        if t.count <= 3 {
+            text = (t.rank > 1 ? NumberFormat.shape(t.shape) + " " : "") + "[" + t.data.map(number).joined(separator: ", ") + "]"
+        } else {
+            text = "\(NumberFormat.shape(t.shape)) ‖\(number(NumberFormat.norm(t)))‖"
+        }
+        if let bad = nonFinite(t) { text += " " + bad }
+        return text
+    }
+
     /// A one-line summary of a tensor for the Σ equation: the number, or the norm.
     func term(_ t: Tensor) -> String {
         t.count == 1 ? number(t.data[0]) : "‖\(number(NumberFormat.norm(t)))‖"

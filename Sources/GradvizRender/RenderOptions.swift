@@ -34,6 +34,10 @@ public struct RenderOptions: Sendable {
     public var colorBy: ColorBy = .none
     /// Gradient-check results to draw, by graph node index (`gradviz check -o report.svg`).
     public var checkMarks: [Int: CheckMark] = [:]
+    /// Past this many drawn nodes (ops, inputs and Σ marks) without `focus`, the drawing
+    /// keeps the values nearest the outputs and folds the rest into one summary node:
+    /// Graphviz's dot takes minutes beyond a few thousand nodes, and nobody reads them.
+    public var maxNodes: Int = 1500
     /// Progress messages for long layouts (stderr in the command).
     public var progress: (@Sendable (String) -> Void)?
 

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Regenerates the sample drawings: samples/NAME.json -> NAME.svg, and the PyTorch
+# reference models Tests/Fixtures/reference/NAME.json -> reference-NAME.svg, plus PNGs
+# of a few. Usage: docs/images/render.sh [path/to/gradviz]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${1:-$root/.build-render/debug/gradviz}
+for f in "$root"/samples/*.json; do
+  [ -e "$f" ] || continue
+  n=$(basename "$f" .json)
+  "$bin" "$f" -o "$here/$n.svg"
+done
+for f in "$root"/Tests/Fixtures/reference/*.json; do
+  case "$f" in *.expected.json) continue;; esac
+  n=$(basename "$f" .json)
+  "$bin" "$f" -o "$here/reference-$n.svg"
+done
+"$bin" "$root/Tests/Fixtures/reference/fanout_scalar.json" -o "$here/reference-fanout_scalar.png"
+for n in mlp swish_wrong_backward; do
+  [ -e "$root/samples/$n.json" ] && "$bin" "$root/samples/$n.json" -o "$here/$n.png"
+done
+"$bin" "$root/Tests/Fixtures/reference/fanout_scalar.json" -o "$here/reference-fanout_scalar-dark-TB.png" --theme dark --rankdir TB
+exit 0
