@@ -141,7 +141,7 @@ final class DrawingBuilder {
             rows.append("<TR><TD ALIGN=\"LEFT\"><FONT POINT-SIZE=\"16\"><B>\(escapeForHTMLLabel(name))</B></FONT></TD></TR>")
         }
         if let d = model.description, !d.isEmpty {
-            rows.append("<TR><TD ALIGN=\"LEFT\"><FONT POINT-SIZE=\"11\" COLOR=\"\(palette.muted)\">\(htmlLines(d, wrap: 100))</FONT></TD></TR>")
+            rows.append("<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\"><FONT POINT-SIZE=\"11\" COLOR=\"\(palette.muted)\">\(htmlLines(d, wrap: 100))</FONT></TD></TR>")
         }
         var legend: [String] = []
         if showForward { legend.append("<FONT COLOR=\"\(palette.forward)\">── value (forward)</FONT>") }
