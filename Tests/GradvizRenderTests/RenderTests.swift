@@ -249,4 +249,23 @@ final class RenderTests: XCTestCase {
         XCTAssertTrue(calls.first?.stringValue?.contains("swish · s") == true)
         XCTAssertFalse(try ids(doc, class: "port").isEmpty)
     }
+
+    func testLargeGraphsFoldAndSaySo() throws {
+        var nodes: [String] = []
+        var previous = "x"
+        for i in 0..<60 {
+            nodes.append("{\"id\": \"v\(i)\", \"op\": \"mul\", \"inputs\": [\"\(previous)\", \"x\"]}")
+            previous = "v\(i)"
+        }
+        let m = try load(json: #"{"inputs": {"x": 1.01}, "nodes": ["# + nodes.joined(separator: ",") + "]}")
+        final class Messages: @unchecked Sendable { var text: [String] = [] }
+        let messages = Messages()
+        var options = RenderOptions()
+        options.maxNodes = 40
+        options.progress = { messages.text.append($0) }
+        let doc = try svg(m, options)
+        XCTAssertEqual(try ids(doc, class: "folded"), ["folded"])
+        XCTAssertLessThan(try ids(doc, class: "op").count, 40)
+        XCTAssertTrue(messages.text.contains { $0.contains("--focus") })
+    }
 }
