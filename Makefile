@@ -16,10 +16,9 @@ sample: build
 	$(BIN) samples/neuron.json -o out/neuron.svg
 	@echo "wrote out/neuron.svg"
 
-# Every sample drawn into docs/images (what the README shows).
+# Every sample and check report drawn into docs/images (what the README shows).
 samples: build
-	@for f in samples/*.json; do n=$$(basename $$f .json); \
-	  $(BIN) $$f -o docs/images/$$n.svg || exit 1; done
+	docs/images/render.sh $(BIN)
 
 test: setup
 	$(SWIFT) test --disable-swift-testing

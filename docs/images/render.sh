@@ -21,4 +21,7 @@ for n in mlp swish_wrong_backward; do
   [ -e "$root/samples/$n.json" ] && "$bin" "$root/samples/$n.json" -o "$here/$n.png"
 done
 "$bin" "$root/Tests/Fixtures/reference/fanout_scalar.json" -o "$here/reference-fanout_scalar-dark-TB.png" --theme dark --rankdir TB
+# gradviz check reports: the wrong backward fails (exit status 1), the fixed one passes.
+"$bin" check "$root/samples/swish_wrong_backward.json" -o "$here/check-swish_wrong_backward.svg" > /dev/null || true
+"$bin" check "$root/samples/swish_fixed_backward.json" -o "$here/check-swish_fixed_backward.svg" > /dev/null
 exit 0
