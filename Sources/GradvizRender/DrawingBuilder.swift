@@ -625,7 +625,7 @@ final class DrawingBuilder {
         }
         for n in nodes.indices where drawn[n] && !keep[n] { drawn[n] = false; folded += 1 }
         options.progress?("the graph has \(drawable) nodes: drawing the \(kept) nearest the outputs and folding \(folded) into one summary node; "
-            + "draw any part with --focus ID --depth K (or raise the limit in RenderOptions.maxNodes)")
+            + "draw any part with --focus ID --depth K (or raise --max-nodes)")
     }
 
     func applyFocus() throws {

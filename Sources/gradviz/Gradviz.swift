@@ -80,6 +80,8 @@ struct DrawingOptions: ParsableArguments {
     var focus: String?
     @Option(help: "With --focus: how many edges away from it to draw.")
     var depth: Int = 2
+    @Option(name: .customLong("max-nodes"), help: "Past this many nodes, draw the part nearest the outputs (or --focus) and say what was folded.")
+    var maxNodes: Int = 1500
     @Option(help: "Mark gradient edges whose norm is below this.")
     var vanish: Double = 1e-7
     @Option(help: "Mark gradient edges whose norm is above this.")
@@ -91,6 +93,7 @@ struct DrawingOptions: ParsableArguments {
         guard ["LR", "TB"].contains(rankdir) else { throw ValidationError("--rankdir must be LR or TB, got '\(rankdir)'") }
         guard (1...17).contains(precision) else { throw ValidationError("--precision must be between 1 and 17, got \(precision)") }
         guard depth >= 0 else { throw ValidationError("--depth must be ≥ 0, got \(depth)") }
+        guard maxNodes >= 1 else { throw ValidationError("--max-nodes must be ≥ 1, got \(maxNodes)") }
         guard vanish >= 0, explode > vanish else { throw ValidationError("--vanish must be ≥ 0 and below --explode") }
     }
 
@@ -98,6 +101,7 @@ struct DrawingOptions: ParsableArguments {
         var o = RenderOptions()
         o.view = view; o.rankdir = rankdir; o.theme = theme; o.precision = precision
         o.focus = focus; o.depth = depth; o.vanish = vanish; o.explode = explode; o.colorBy = colorBy
+        o.maxNodes = maxNodes
         o.progress = { FileHandle.standardError.write(Data("gradviz: \($0)\n".utf8)) }
         return o
     }
