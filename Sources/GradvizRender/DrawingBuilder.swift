@@ -298,17 +298,21 @@ final class DrawingBuilder {
         g.setLabel(tooltip, attribute: "tooltip")
     }
 
+    /// Table rows naming a value: "name = 3" for a scalar, the name over a preview for a
+    /// tensor. `name` is already escaped.
+    func valueRows(_ name: String, _ value: Tensor) -> [String] {
+        if value.isScalar {
+            return ["<TR><TD><B>\(name)</B> = \(escapeForHTMLLabel(fmt.number(value.data[0])))</TD></TR>"]
+        }
+        return ["<TR><TD><B>\(name)</B></TD></TR>",
+                "<TR><TD><FONT POINT-SIZE=\"9\">\(htmlLines(fmt.preview(value), align: "CENTER"))</FONT></TD></TR>"]
+    }
+
     func inputLabel(_ n: Int, requiresGradient: Bool) -> String {
         let value = nodes[n].values[0]
         let name = escapeForHTMLLabel(title(n))
         let muted = palette.muted
-        var rows: [String] = []
-        if value.isScalar {
-            rows.append("<TR><TD><B>\(name)</B> = \(escapeForHTMLLabel(fmt.number(value.data[0])))</TD></TR>")
-        } else {
-            rows.append("<TR><TD><B>\(name)</B></TD></TR>")
-            rows.append("<TR><TD><FONT POINT-SIZE=\"9\">\(htmlLines(fmt.preview(value), align: "CENTER"))</FONT></TD></TR>")
-        }
+        var rows = valueRows(name, value)
         if title(n) != key(n) {
             rows.append("<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"\(muted)\">\(escapeForHTMLLabel(key(n)))</FONT></TD></TR>")
         }
@@ -376,13 +380,7 @@ final class DrawingBuilder {
         out["color"] = palette.outputLine
         let value = graph.value(v)
         let seed = model.seeds[v] ?? Tensor.ones(value.shape)
-        var rows: [String] = []
-        if value.isScalar {
-            rows.append("<TR><TD><B>\(escapeForHTMLLabel(name))</B> = \(escapeForHTMLLabel(fmt.number(value.data[0])))</TD></TR>")
-        } else {
-            rows.append("<TR><TD><B>\(escapeForHTMLLabel(name))</B></TD></TR>")
-            rows.append("<TR><TD><FONT POINT-SIZE=\"9\">\(htmlLines(fmt.preview(value), align: "CENTER"))</FONT></TD></TR>")
-        }
+        var rows = valueRows(escapeForHTMLLabel(name), value)
         rows.append("<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"\(palette.muted)\">output · seed \(escapeForHTMLLabel(fmt.term(seed)))</FONT></TD></TR>")
         out.setHTMLLabel(table(rows))
         out.setLabel("output \(name)\n" + fmt.full(value) + "\nseed (upstream gradient):\n" + fmt.full(seed), attribute: "tooltip")
