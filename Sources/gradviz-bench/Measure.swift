@@ -1,3 +1,4 @@
+import GradvizCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -124,19 +125,10 @@ struct Table {
     }
 }
 
-/// Deterministic generator (SplitMix64): the same seed gives the same graphs everywhere.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+/// The core's deterministic generator (SplitMix64): the same seed gives the same graphs.
+typealias SplitMix64 = SeededGenerator
+
+extension SeededGenerator {
     /// Uniform in 0..<n.
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
