@@ -45,10 +45,11 @@ public struct JSONWriter {
 
     // MARK: Containers
 
-    public mutating func beginObject() {
+    /// `singleLine`: in pretty style, keep the whole object on one line (small records).
+    public mutating func beginObject(singleLine: Bool = false) {
         prepareForValue()
         bytes.append(UInt8(ascii: "{"))
-        stack.append(Container(isObject: true, singleLine: stack.last?.singleLine ?? false))
+        stack.append(Container(isObject: true, singleLine: singleLine || (stack.last?.singleLine ?? false)))
     }
 
     public mutating func endObject() {

@@ -26,7 +26,8 @@ public enum ResultJSON {
         w.key("edges")
         w.beginArray()
         for edge in edges(model, grads) {
-            w.beginObject()
+            // One edge a line: readable, and easy to grep.
+            w.beginObject(singleLine: true)
             w.key("from"); w.value(edge.from)
             w.key("to"); w.value(edge.to)
             w.key("slot"); w.value(edge.slot)
