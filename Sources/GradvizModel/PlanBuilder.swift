@@ -16,7 +16,6 @@ struct PlanBuilder: ExprDomain {
     var taken: Set<String> = []
     var counters: [String: Int] = [:]
     var defaultOps: [String: any Op] = [:]
-    var namedValues: [(String, PlanRef)] = []
     var calls: [String: Model.Call] = [:]
     var table = FunctionTable([:])
     var name: String?
@@ -606,7 +605,6 @@ struct PlanBuilder: ExprDomain {
 
     mutating func define(_ name: String, _ r: PlanRef) {
         ids[name] = r
-        namedValues.append((name, r))
     }
 
     @discardableResult
@@ -736,8 +734,15 @@ struct PlanBuilder: ExprDomain {
             }
         }
         func id(_ r: PlanRef) -> ValueID { ValueID(node: r.node, output: r.output) }
+        // Every named value in definition order: the file's ids and the generated ones
+        // (expression intermediates, composite ports and bodies) alike.
+        var namedValues: [(String, ValueID)] = []
+        namedValues.reserveCapacity(nodes.count)
+        for (n, node) in nodes.enumerated() {
+            for (k, name) in node.names.enumerated() where !name.isEmpty { namedValues.append((name, ValueID(node: n, output: k))) }
+        }
         return Model(file: file, name: name, description: description, graph: graph, outputs: outputs.map(id),
                      seeds: Dictionary(uniqueKeysWithValues: seeds.map { (id($0.key), $0.value) }),
-                     namedValues: namedValues.map { ($0.0, id($0.1)) }, calls: calls, functions: table.functions)
+                     namedValues: namedValues, calls: calls, functions: table.functions)
     }
 }
