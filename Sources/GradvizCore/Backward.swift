@@ -9,6 +9,8 @@ public struct Gradients {
 
     public subscript(v: ValueID) -> Tensor? { flatTotals[valueOffset[v.node] + v.output] }
     public func edge(node: Int, slot: Int) -> Tensor? { flatEdges[edgeOffset[node] + slot] }
+    /// How many edges (input slots) the graph has.
+    public var edgeCount: Int { flatEdges.count }
     /// `totals[node][output]`: d(objective)/d(value), nil off every such path.
     @available(*, deprecated, message: "copies every gradient; use grads[value] instead")
     public var totals: [[Tensor?]] { (0..<valueOffset.count - 1).map { Array(flatTotals[valueOffset[$0]..<valueOffset[$0 + 1]]) } }

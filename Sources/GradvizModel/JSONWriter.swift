@@ -36,8 +36,44 @@ public struct JSONWriter {
     private var stack: [Container] = []
     private var wroteTopLevel = false
 
-    public init(style: Style = .compact) {
+    /// `capacity`: the expected size in bytes, when known, to spare regrowing a large output.
+    public init(style: Style = .compact, capacity: Int = 0) {
         self.style = style
+        bytes.reserveCapacity(capacity)
+    }
+
+    // MARK: Parts written apart
+
+    /// A writer for a part of the document `outer` is writing, to be written on another
+    /// thread and spliced back with `append(part:)`: it continues from where `outer` is
+    /// (same nesting, so the same indentation and commas), and may write one value after
+    /// a key, or elements of the open array.
+    /// `after`: how many members or elements other parts write before this one.
+    public init(partOf outer: JSONWriter, after: Int = 0, capacity: Int = 0) {
+        self.style = outer.style
+        self.stack = outer.stack
+        self.wroteTopLevel = outer.wroteTopLevel
+        if !stack.isEmpty { stack[stack.count - 1].count += after }
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Splices a part written by `JSONWriter(partOf: self)` (or by a part of such a part,
+    /// in order): its bytes and where it left the open container.
+    public mutating func append(part: JSONWriter) {
+        precondition(part.stack.count == stack.count, "a part must close what it opens")
+        bytes.append(contentsOf: part.bytes)
+        if let top = stack.indices.last {
+            stack[top].count = part.stack[top].count
+            stack[top].afterKey = part.stack[top].afterKey
+        }
+        wroteTopLevel = part.wroteTopLevel
+    }
+
+    /// The finished document with the newline a text file ends with.
+    public mutating func fileBytes() -> [UInt8] {
+        precondition(stack.isEmpty, "unbalanced begin/end")
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
     }
 
     /// The output so far as a String.
@@ -58,13 +94,21 @@ public struct JSONWriter {
     }
 
     public mutating func key(_ name: String) {
+        beginKey()
+        JSONWriter.appendString(name, to: &bytes)
+        endKey()
+    }
+
+    private mutating func beginKey() {
         precondition(stack.last?.isObject == true && stack.last?.afterKey == false, "key outside an object")
         let top = stack.count - 1
         if stack[top].count > 0 { bytes.append(UInt8(ascii: ",")) }
         startItem(singleLine: stack[top].singleLine)
         stack[top].count += 1
         stack[top].afterKey = true
-        JSONWriter.appendString(name, to: &bytes)
+    }
+
+    private mutating func endKey() {
         bytes.append(UInt8(ascii: ":"))
         if style == .pretty { bytes.append(UInt8(ascii: " ")) }
     }
@@ -78,6 +122,44 @@ public struct JSONWriter {
     public mutating func endArray() {
         precondition(stack.last?.isObject == false, "endArray without matching beginArray")
         close(UInt8(ascii: "]"))
+    }
+
+    /// Strings quoted and escaped once, then written many times by index: a result file
+    /// names every value several times (values, grads, edges).
+    public struct EncodedStrings {
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+
+        public init() {}
+
+        public init(_ strings: [String]) {
+            for s in strings { append(s) }
+        }
+
+        /// Adds `s`; its index is the number of strings added before it.
+        @discardableResult
+        public mutating func append(_ s: String) -> Int {
+            JSONWriter.appendString(s, to: &bytes)
+            ends.append(bytes.count)
+            return ends.count - 1
+        }
+
+        public var count: Int { ends.count }
+
+        func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
+    }
+
+    /// `key(strings[i])`, without encoding it again.
+    public mutating func key(_ strings: EncodedStrings, _ i: Int) {
+        beginKey()
+        bytes.append(contentsOf: strings.bytes[strings.range(i)])
+        endKey()
+    }
+
+    /// `value(strings[i])`, without encoding it again.
+    public mutating func value(_ strings: EncodedStrings, _ i: Int) {
+        prepareForValue()
+        bytes.append(contentsOf: strings.bytes[strings.range(i)])
     }
 
     // MARK: Scalars
@@ -132,6 +214,10 @@ public struct JSONWriter {
     /// shape `[]` gives a number, `[2, 3]` gives `[[a, b, c], [d, e, f]]`.
     /// The innermost arrays stay on one line in pretty style.
     public mutating func tensor(_ data: [Double], shape: [Int]) {
+        if shape.isEmpty && data.count == 1 {
+            value(data[0])
+            return
+        }
         precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == data.count,
                      "tensor data does not match its shape")
         data.withUnsafeBufferPointer { buffer in
@@ -228,8 +314,8 @@ public struct JSONWriter {
                 out.append(contentsOf: (d.sign == .minus ? "-0" : "0").utf8)
                 return
             }
-            // Integral: Int64's text has no ".0" (and small strings do not allocate).
-            out.append(contentsOf: String(Int64(d)).utf8)
+            // Integral: its digits, written straight into the output.
+            appendInteger(Int64(d), to: &out)
             return
         }
         // Swift's description is the shortest representation that round-trips, and
@@ -237,11 +323,32 @@ public struct JSONWriter {
         out.append(contentsOf: d.description.utf8)
     }
 
+    /// Decimal digits of `n`, without going through a String.
+    static func appendInteger(_ n: Int64, to out: inout [UInt8]) {
+        if n < 0 { out.append(UInt8(ascii: "-")) }
+        var m = n.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: room for 20 digits
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                count += 1
+                buffer[24 - count] = UInt8(ascii: "0") + UInt8(m % 10)
+                m /= 10
+            } while m != 0
+            out.append(contentsOf: buffer[(24 - count)...])
+        }
+    }
+
     static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Ids and most text need no escape: copy them whole.
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-            out.append(contentsOf: s.utf8)
+        // Ids and most text need no escape: copy their bytes whole.
+        var s = s
+        let plain = s.withUTF8 { utf8 in
+            for c in utf8 where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return false }
+            out.append(contentsOf: utf8)
+            return true
+        }
+        if plain {
             out.append(UInt8(ascii: "\""))
             return
         }

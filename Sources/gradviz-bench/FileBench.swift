@@ -220,7 +220,7 @@ func resultJSON(_ model: LoadedModel, _ grads: Gradients) -> [UInt8] {
         w.endArray()
     }
     w.endObject()
-    return w.bytes + [UInt8(ascii: "\n")]
+    return w.fileBytes()
 }
 
 enum FileLoader: String { case model, mini }

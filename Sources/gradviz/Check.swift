@@ -223,7 +223,7 @@ struct CheckReport {
         }
         w.endArray()
         w.endObject()
-        return w.bytes + [UInt8(ascii: "\n")]
+        return w.fileBytes()
     }
 
     /// Marks for the drawing: per checked op node, pass or fail and the side-by-side values.

@@ -36,4 +36,25 @@ final class ResultJSONTests: XCTestCase {
         XCTAssertTrue(edges.contains { $0["from"]?.stringValue == "s.x" && $0["to"]?.stringValue == "s.1" },
                       "the call's internal edges are listed under generated ids")
     }
+
+    /// Written in four concurrent parts or in one go, a result is the same bytes.
+    func testConcurrentPartsGiveTheSameBytes() throws {
+        var nodes: [String] = []
+        for k in 0..<300 {
+            let a = k == 0 ? "x" : "n\(k - 1)", b = k < 2 ? "y" : "n\(k - 2)"
+            nodes.append(k % 3 == 0 ? "{\"id\": \"n\(k)\", \"expr\": \"\(a) * 0.5 + tanh(\(b))\"}"
+                                    : "{\"id\": \"n\(k)\", \"op\": \"\(k % 3 == 1 ? "add" : "mul")\", \"inputs\": [\"\(a)\", \"\(b)\"]}")
+        }
+        let model = try ModelLoader(file: "m.json").load("""
+            {"inputs": {"x": 0.3, "y": -0.7}, "nodes": [\(nodes.joined(separator: ",\n"))]}
+            """)
+        let grads = try model.backward()
+        for style in [JSONWriter.Style.pretty, .compact] {
+            let together = ResultJSON.write(model, grads, style: style, concurrentFrom: 0)
+            let alone = ResultJSON.write(model, grads, style: style, concurrentFrom: .max)
+            XCTAssertEqual(together, alone)
+            XCTAssertNoThrow(try JSONValue.parse(together))
+        }
+        XCTAssertEqual(ResultJSON.write(model, grads), ResultJSON.write(model, grads, style: .pretty, concurrentFrom: .max))
+    }
 }
