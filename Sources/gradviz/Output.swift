@@ -25,8 +25,27 @@ func writeOutput(_ bytes: [UInt8], to path: String) throws {
         throw UserError("\(path): is a directory")
     }
     let temporary = directory + "/." + url.lastPathComponent + ".gradviz-\(getpid()).tmp"
-    guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
-        throw UserError("\(path): cannot write in \(directory) (permission denied?)")
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else {
+        throw UserError("\(path): cannot write in \(directory): \(String(cString: strerror(errno)))")
+    }
+    // Straight from the buffer: no Data copy of a result that can be tens of megabytes.
+    let failure: Int32? = bytes.withUnsafeBytes { buffer in
+        var done = 0
+        while done < buffer.count {
+            let n = write(fd, buffer.baseAddress! + done, buffer.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            done += n
+        }
+        return nil
+    }
+    if close(fd) != 0 || failure != nil {
+        let reason = String(cString: strerror(failure ?? errno))
+        unlink(temporary)
+        throw UserError("\(path): cannot write: \(reason)")
     }
     if rename(temporary, path) != 0 {
         let reason = String(cString: strerror(errno))
