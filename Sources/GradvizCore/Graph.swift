@@ -50,6 +50,9 @@ public final class Graph {
 
     public init() {}
 
+    /// Room for `count` nodes, for callers that know how many they will add.
+    public func reserveCapacity(_ count: Int) { nodes.reserveCapacity(count) }
+
     public func node(_ v: ValueID) -> Node { nodes[v.node] }
     public func value(_ v: ValueID) -> Tensor { nodes[v.node].values[v.output] }
     public func name(_ v: ValueID) -> String { nodes[v.node].names[v.output] }

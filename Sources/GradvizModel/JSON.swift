@@ -208,8 +208,11 @@ private struct JSONParser {
     struct Frame {
         let isObject: Bool
         let start: SourcePosition
-        var elements: [JSONValue] = []
-        var members: [JSONMember] = []
+        /// Where this container's elements (or members) begin in `pendingValues`
+        /// (`pendingMembers`): open containers share those two stacks, so each finished
+        /// container is one exact-size array rather than one grown element by element.
+        let first: Int
+        var count = 0
         // The key whose value is being parsed.
         var key = ""
         var keyPosition = SourcePosition.unknown
@@ -228,6 +231,8 @@ private struct JSONParser {
     var continuationBytesAtLineStart = 0
     /// Reused buffer for strings with escapes.
     var scratch: [UInt8] = []
+    var pendingValues: [JSONValue] = []
+    var pendingMembers: [JSONMember] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -283,7 +288,7 @@ private struct JSONParser {
                     i += 1
                     value = JSONValue(isObject ? .object([]) : .array([]), at: start)
                 } else {
-                    var frame = Frame(isObject: isObject, start: start)
+                    var frame = Frame(isObject: isObject, start: start, first: isObject ? pendingMembers.count : pendingValues.count)
                     if isObject { try readKey(into: &frame) }
                     stack.append(frame)
                     continue parsing
@@ -305,7 +310,8 @@ private struct JSONParser {
                     return value
                 }
                 if stack[top].isObject {
-                    stack[top].members.append(JSONMember(stack[top].key, value, keyPosition: stack[top].keyPosition))
+                    pendingMembers.append(JSONMember(stack[top].key, value, keyPosition: stack[top].keyPosition))
+                    stack[top].count += 1
                     if !atEnd && bytes[i] == Byte.comma {
                         i += 1
                         skipWhitespace()
@@ -316,13 +322,15 @@ private struct JSONParser {
                     if !atEnd && bytes[i] == Byte.closeBrace {
                         i += 1
                         let frame = stack.removeLast()
-                        value = JSONValue(.object(frame.members), at: frame.start)
+                        value = JSONValue(.object(Array(pendingMembers[frame.first...])), at: frame.start)
+                        pendingMembers.removeSubrange(frame.first...)
                         continue
                     }
                     throw error(atEnd ? "unexpected end of input; expected ',' or '}' after object member"
                                       : "expected ',' or '}' after object member, found \(describeCurrent())")
                 } else {
-                    stack[top].elements.append(value)
+                    pendingValues.append(value)
+                    stack[top].count += 1
                     if !atEnd && bytes[i] == Byte.comma {
                         i += 1
                         skipWhitespace()
@@ -332,7 +340,8 @@ private struct JSONParser {
                     if !atEnd && bytes[i] == Byte.closeBracket {
                         i += 1
                         let frame = stack.removeLast()
-                        value = JSONValue(.array(frame.elements), at: frame.start)
+                        value = JSONValue(.array(Array(pendingValues[frame.first...])), at: frame.start)
+                        pendingValues.removeSubrange(frame.first...)
                         continue
                     }
                     throw error(atEnd ? "unexpected end of input; expected ',' or ']' after array element"
@@ -350,25 +359,26 @@ private struct JSONParser {
             throw error("expected a string key in double quotes, found \(describeCurrent())")
         }
         let keyPosition = position
-        let key = try parseString()
+        let key = try parseKeyString()
 
         // Small objects: a linear scan is cheaper than hashing.
+        let members = pendingMembers[frame.first...]
         var previous: Int?
         if let index = frame.keyIndex {
             previous = index[key]
         } else {
-            previous = frame.members.firstIndex { $0.key == key }
-            if frame.members.count >= 16 {
+            previous = members.firstIndex { $0.key == key }
+            if frame.count >= 16 {
                 var index: [String: Int] = [:]
-                for (n, m) in frame.members.enumerated() { index[m.key] = n }
+                for n in members.indices { index[members[n].key] = n }
                 frame.keyIndex = index
             }
         }
         if let previous {
-            throw JSONError("duplicate key \(quoted(key)) (first at \(frame.members[previous].keyPosition))",
+            throw JSONError("duplicate key \(quoted(key)) (first at \(pendingMembers[previous].keyPosition))",
                             at: keyPosition)
         }
-        frame.keyIndex?[key] = frame.members.count
+        frame.keyIndex?[key] = frame.first + frame.count
 
         skipWhitespace()
         guard !atEnd, bytes[i] == Byte.colon else {
@@ -449,6 +459,32 @@ private struct JSONParser {
         default:
             throw JSONError("expected a value, found '\(word)'", at: start)
         }
+    }
+
+    /// Keys repeat ("id", "op", "inputs" in every node): short plain ones are kept, packed
+    /// into an integer, and reused instead of being decoded again.
+    var recentKeys: [(packed: UInt64, key: String)] = []
+
+    mutating func parseKeyString() throws(JSONError) -> String {
+        var packed: UInt64 = 0
+        var k = i + 1
+        while k < bytes.count, k - i <= 8 {
+            let c = bytes[k]
+            if c == Byte.quote {
+                packed |= UInt64(k - i - 1) << 56  // the length tells "a" from "a\0"
+                for entry in recentKeys where entry.packed == packed {
+                    i = k + 1
+                    return entry.key
+                }
+                let key = try parseString()
+                if recentKeys.count < 16 { recentKeys.append((packed, key)) }
+                return key
+            }
+            guard c >= 0x20, c < 0x80, c != Byte.backslash, k - i <= 7 else { break }
+            packed |= UInt64(c) << (8 * UInt64(k - i - 1))
+            k += 1
+        }
+        return try parseString()
     }
 
     /// Parses a string starting at its opening quote.

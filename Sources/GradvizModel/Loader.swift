@@ -43,7 +43,8 @@ public struct ModelLoader {
 
     public init(file: String) { self.file = file }
 
-    public static func load(path: String) throws -> Model {
+    /// `phase` is told when each step ends ("parse", "plan", "graph"), for timing.
+    public static func load(path: String, phase: (String) -> Void = { _ in }) throws -> Model {
         let display = path == "-" ? "<stdin>" : path
         let bytes: [UInt8]
         if path == "-" {
@@ -57,18 +58,33 @@ public struct ModelLoader {
             }
             bytes = Array(data)
         }
-        return try ModelLoader(file: display).load(bytes)
+        phase("read")
+        return try ModelLoader(file: display).load(bytes, phase: phase)
     }
 
-    public func load(_ bytes: [UInt8]) throws -> Model {
+    public func load(_ bytes: [UInt8], phase: (String) -> Void = { _ in }) throws -> Model {
         let root: JSONValue
         do { root = try JSONValue.parse(bytes) } catch { throw ModelError(file: file, position: error.position, message: "invalid JSON: \(error.message)") }
+        phase("parse")
         var builder = PlanBuilder(file: file)
         try builder.read(root)
-        return try builder.build()
+        phase("plan")
+        let model = try builder.build()
+        phase("graph")
+        // The parsed text and the plan are a few small objects per node: for a large model,
+        // freeing them takes as long as building the graph did. Another core does it while
+        // this one goes on with the model.
+        let garbage = Garbage(contents: (consume root, consume builder))
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(garbage) {} }
+        return model
     }
 
     public func load(_ text: String) throws -> Model { try load(Array(text.utf8)) }
+}
+
+/// Whatever is handed to another thread only to be freed there; nothing reads it.
+private struct Garbage: @unchecked Sendable {
+    let contents: Any
 }
 
 /// A value of the plan: output `output` of plan node `node`.
@@ -89,6 +105,8 @@ struct PlanNode {
     var names: [String]
     var shapes: [[Int]]
     var annotations: [String: String]
+    /// The line of the model file that wrote it.
+    var line: Int
 }
 
 /// `shape` + `init` of an input, generated once the whole model is known to be valid.

@@ -14,6 +14,8 @@ public struct Model {
     /// Composite function calls by call id: the function and the enclosing call, if any.
     public let calls: [String: Call]
     public let functions: [String: FunctionDef]
+    /// The line of the model file that wrote each graph node (0 for nodes made in code).
+    public let lines: [Int]
 
     public struct Call: Sendable {
         public let id: String
@@ -44,8 +46,6 @@ public enum Annotation {
     public static let portSlot = "port.slot"
     /// The expression a node was written as (on the node that computes its result).
     public static let expr = "expr"
-    /// 1-based line of the model file that defined the node.
-    public static let line = "line"
     /// "custom" on nodes of custom primitives.
     public static let custom = "custom"
 }

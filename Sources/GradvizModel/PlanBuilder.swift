@@ -7,13 +7,13 @@ struct PlanBuilder: ExprDomain {
     let file: String
     var nodes: [PlanNode] = []
     /// Where each plan node was written, for errors found while computing.
-    var places: [(position: SourcePosition, what: String)] = []
+    var places: [Place] = []
     /// Ids defined so far.
     var ids: [String: PlanRef] = [:]
     /// Every id the file declares (inputs and node outputs) and where.
     var declared: [String: SourcePosition] = [:]
-    /// Declared and generated names: generated ids avoid all of them.
-    var taken: Set<String> = []
+    /// Generated names (declared ones are in `declared`): generated ids avoid both.
+    var generated: Set<String> = []
     var counters: [String: Int] = [:]
     var defaultOps: [String: any Op] = [:]
     var calls: [String: Model.Call] = [:]
@@ -33,12 +33,28 @@ struct PlanBuilder: ExprDomain {
         var group: String?
         var calls: [String] = []
         var position = SourcePosition.unknown
-        var what = ""
+        /// The ids of the file's node being read (for messages, made only when needed).
+        var names: [String] = []
         var line = 0
         /// The text of an "expr" node, recorded on the node that computes its result.
         var expression: String?
+
+        var what: String { PlanBuilder.describeNode(names) }
     }
     var context = Context()
+
+    /// Where a plan node came from: the file's input or node, for messages.
+    struct Place {
+        var position: SourcePosition
+        var names: [String]
+        var isInput = false
+        var what: String { isInput ? "input '\(names[0])'" : PlanBuilder.describeNode(names) }
+    }
+
+    /// "node 'h'", or "node (a, b)" for a node with several outputs.
+    static func describeNode(_ names: [String]) -> String {
+        names.count == 1 ? "node '\(names[0])'" : "node (\(names.joined(separator: ", ")))"
+    }
 
     init(file: String) { self.file = file }
 
@@ -114,10 +130,12 @@ struct PlanBuilder: ExprDomain {
             guard PlanBuilder.isIdentifier(id) else {
                 throw fail("\(what) '\(id)' is not a valid id (letters, digits, _ and ., not starting with a digit or .)", at: at)
             }
-            if let first = declared[id] { throw fail("duplicate id '\(id)' (first defined at \(first))", at: at) }
-            declared[id] = at
-            taken.insert(id)
+            if let first = declared.updateValue(at, forKey: id) {
+                throw fail("duplicate id '\(id)' (first defined at \(first))", at: at)
+            }
         }
+        declared.reserveCapacity(members.count + list.count)
+        ids.reserveCapacity(members.count + list.count)
         for m in members { try declare(m.key, m.keyPosition, what: "input id") }
         for node in list {
             guard node.objectMembers != nil else { throw fail("a node must be an object, got \(node.kindDescription)", at: node.position) }
@@ -142,7 +160,7 @@ struct PlanBuilder: ExprDomain {
     mutating func readInputs(_ inputs: JSONValue) throws {
         for m in inputs.objectMembers! {
             let id = m.key, v = m.value
-            var annotations: [String: String] = [Annotation.line: "\(m.keyPosition.line)"]
+            var annotations: [String: String] = [:]
             var requiresGradient = true
             var tensor: Tensor?
             var initializer: InputInit?
@@ -170,8 +188,8 @@ struct PlanBuilder: ExprDomain {
             }
             let shape = tensor?.shape ?? initializer!.shape
             let ref = append(PlanNode(kind: .input(tensor, initializer, requiresGradient: requiresGradient), inputs: [], names: [id],
-                                      shapes: [shape], annotations: annotations),
-                             at: m.keyPosition, what: "input '\(id)'")
+                                      shapes: [shape], annotations: annotations, line: m.keyPosition.line),
+                             at: Place(position: m.keyPosition, names: [id], isInput: true))
             define(id, ref)
         }
     }
@@ -381,51 +399,88 @@ struct PlanBuilder: ExprDomain {
 
     // MARK: Nodes
 
+    /// The members of a node object, picked out in one pass.
+    struct NodeFields {
+        var id, outputs, op, inputs, attrs, expr, label, group, doc: JSONMember?
+
+        init(_ members: [JSONMember], fail: (JSONMember) -> ModelError) throws {
+            for m in members {
+                // Keys are told apart by length and first byte; one comparison confirms.
+                let utf8 = m.key.utf8
+                let known: String
+                switch (utf8.count, utf8.first ?? 0) {
+                case (2, UInt8(ascii: "i")): known = "id"
+                case (2, UInt8(ascii: "o")): known = "op"
+                case (6, UInt8(ascii: "i")): known = "inputs"
+                case (7, UInt8(ascii: "o")): known = "outputs"
+                case (5, UInt8(ascii: "a")): known = "attrs"
+                case (4, UInt8(ascii: "e")): known = "expr"
+                case (5, UInt8(ascii: "l")): known = "label"
+                case (5, UInt8(ascii: "g")): known = "group"
+                case (3, UInt8(ascii: "d")): known = "doc"
+                default: throw fail(m)
+                }
+                guard m.key == known else { throw fail(m) }
+                switch known {
+                case "id": id = m
+                case "op": op = m
+                case "inputs": inputs = m
+                case "outputs": outputs = m
+                case "attrs": attrs = m
+                case "expr": expr = m
+                case "label": label = m
+                case "group": group = m
+                case "doc": doc = m
+                default: throw fail(m)
+                }
+            }
+        }
+    }
+
     mutating func readNodes(_ v: JSONValue) throws {
-        for node in v.arrayElements! {
-            let members = node.objectMembers!
-            for k in members where !ModelLoader.nodeKeys.contains(k.key) {
-                throw fail("node: " + unknownKey(k.key, ModelLoader.nodeKeys, what: "key"), at: k.keyPosition)
+        let list = v.arrayElements!
+        nodes.reserveCapacity(nodes.count + list.count)
+        places.reserveCapacity(nodes.count + list.count)
+        for node in list {
+            let fields = try NodeFields(node.objectMembers!) { m in
+                fail("node: " + unknownKey(m.key, ModelLoader.nodeKeys, what: "key"), at: m.keyPosition)
             }
             let names: [String]
-            if let id = node["id"] {
-                guard node["outputs"] == nil else { throw fail("a node has \"id\" or \"outputs\", not both", at: id.position) }
-                names = [id.stringValue!]
-            } else if let outs = node["outputs"] {
-                names = outs.arrayElements!.map { $0.stringValue! }
+            if let id = fields.id {
+                guard fields.outputs == nil else { throw fail("a node has \"id\" or \"outputs\", not both", at: id.value.position) }
+                names = [id.value.stringValue!]
+            } else if let outs = fields.outputs {
+                names = outs.value.arrayElements!.map { $0.stringValue! }
             } else {
                 throw fail("a node needs an \"id\" (or \"outputs\" for several results)", at: node.position)
             }
-            let what = names.count == 1 ? "node '\(names[0])'" : "node (\(names.joined(separator: ", ")))"
+            context = Context(base: names[0], rootName: names[0], rootOffset: -1, depth: 0, group: nil, calls: [],
+                              position: node.position, names: names, line: node.position.line)
             var group: String?
-            if let g = node["group"] {
+            if let g = fields.group?.value {
                 guard let s = g.stringValue, !s.isEmpty, !s.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty }) else {
-                    throw fail("\(what): \"group\" must be a path like \"block1/attn\" (no empty parts)", at: g.position)
+                    throw fail("\(context.what): \"group\" must be a path like \"block1/attn\" (no empty parts)", at: g.position)
                 }
                 group = s
             }
-            context = Context(base: names[0], rootName: names[0], rootOffset: -1, depth: 0, group: group, calls: [],
-                              position: node.position, what: what, line: node.position.line)
+            context.group = group
             let first = nodes.count
             let results: [PlanRef]
-            if let exprValue = node["expr"] {
-                for k in ["op", "inputs", "attrs"] where node[k] != nil {
-                    throw fail("\(what): \"\(k)\" cannot be used with \"expr\"", at: node.member(k)!.keyPosition)
-                }
-                guard names.count == 1 else { throw fail("\(what): an \"expr\" node has one \"id\"", at: node.position) }
-                results = [try readExpression(exprValue, what: what)]
+            if let exprValue = fields.expr?.value {
+                for m in [fields.op, fields.inputs, fields.attrs] { if let m { throw fail("\(context.what): \"\(m.key)\" cannot be used with \"expr\"", at: m.keyPosition) } }
+                guard names.count == 1 else { throw fail("\(context.what): an \"expr\" node has one \"id\"", at: node.position) }
+                results = [try readExpression(exprValue)]
             } else {
-                results = try readOpNode(node, names: names, what: what)
+                results = try readOpNode(fields, at: node.position, names: names)
             }
             // Annotations of the node as written: its label and doc on the result, its group
             // and line on everything it expanded into.
             for i in first..<nodes.count {
-                nodes[i].annotations[Annotation.line] = "\(context.line)"
+                nodes[i].line = context.line
                 if let group { nodes[i].annotations[Annotation.group] = group }
             }
-            for key in ["label", "doc"] {
-                if let s = try optionalString(node[key], key) { nodes[results[0].node].annotations[key] = s }
-            }
+            if let label = try optionalString(fields.label?.value, "label") { nodes[results[0].node].annotations[Annotation.label] = label }
+            if let doc = try optionalString(fields.doc?.value, "doc") { nodes[results[0].node].annotations[Annotation.doc] = doc }
             for (n, r) in zip(names, results) { define(n, r) }
         }
     }
@@ -442,7 +497,8 @@ struct PlanBuilder: ExprDomain {
         throw fail(message, at: position)
     }
 
-    mutating func readExpression(_ v: JSONValue, what: String) throws -> PlanRef {
+    mutating func readExpression(_ v: JSONValue) throws -> PlanRef {
+        var what: String { context.what }
         guard let text = v.stringValue else { throw fail("\(what): \"expr\" must be a string, got \(v.kindDescription)", at: v.position) }
         let e: Expr
         do { e = try Expr.parse(text) } catch { throw fail("\(what): expr column \(error.column): \(error.message)", at: v.position) }
@@ -468,30 +524,33 @@ struct PlanBuilder: ExprDomain {
         return e.offset
     }
 
-    mutating func readOpNode(_ node: JSONValue, names: [String], what: String) throws -> [PlanRef] {
-        guard let opValue = node["op"] else { throw fail("\(what) needs \"op\" and \"inputs\", or \"expr\"", at: node.position) }
+    mutating func readOpNode(_ node: NodeFields, at position: SourcePosition, names: [String]) throws -> [PlanRef] {
+        var what: String { context.what }
+        guard let opValue = node.op?.value else { throw fail("\(what) needs \"op\" and \"inputs\", or \"expr\"", at: position) }
         guard let opName = opValue.stringValue else { throw fail("\(what): \"op\" must be a string, got \(opValue.kindDescription)", at: opValue.position) }
         var args: [PlanRef] = []
-        if let inputs = node["inputs"] {
+        let inputsValue = node.inputs?.value
+        if let inputs = inputsValue {
             guard let items = inputs.arrayElements else { throw fail("\(what): \"inputs\" must be an array of ids and numbers", at: inputs.position) }
+            args.reserveCapacity(items.count)
             for item in items {
                 if let s = item.stringValue { args.append(try lookup(s, at: item.position)) }
                 else if let d = item.doubleValue { args.append(try constant(d)) }
                 else { throw fail("\(what): an input must be an id or a number, got \(item.kindDescription)", at: item.position) }
             }
         } else {
-            throw fail("\(what): \"op\" needs \"inputs\" (an array of ids and numbers)", at: node.position)
+            throw fail("\(what): \"op\" needs \"inputs\" (an array of ids and numbers)", at: position)
         }
         var given: [(String, AttrValue)] = []
-        if let attrs = node["attrs"] {
+        if let attrs = node.attrs?.value {
             guard let members = attrs.objectMembers else { throw fail("\(what): \"attrs\" must be an object, got \(attrs.kindDescription)", at: attrs.position) }
             for m in members { given.append((m.key, try readAttribute(m.value, name: m.key))) }
         }
         if let f = table.functions[opName] {
-            guard names.count == 1 else { throw fail("\(what): function '\(opName)' has one result; use \"id\"", at: node.position) }
-            guard given.isEmpty else { throw fail("\(what): function '\(opName)' takes no attrs", at: node["attrs"]!.position) }
+            guard names.count == 1 else { throw fail("\(what): function '\(opName)' has one result; use \"id\"", at: position) }
+            guard given.isEmpty else { throw fail("\(what): function '\(opName)' takes no attrs", at: node.attrs!.value.position) }
             guard args.count == f.params.count else {
-                throw fail("\(what): function '\(opName)' takes \(f.params.count) input\(f.params.count == 1 ? "" : "s") (\(f.params.joined(separator: ", "))), got \(args.count)", at: node.position)
+                throw fail("\(what): function '\(opName)' takes \(f.params.count) input\(f.params.count == 1 ? "" : "s") (\(f.params.joined(separator: ", "))), got \(args.count)", at: position)
             }
             do {
                 switch f.kind {
@@ -514,17 +573,17 @@ struct PlanBuilder: ExprDomain {
                 if let near = nearestName(to: opName, in: OpRegistry.names + table.functions.keys.sorted()) { message += " (did you mean '\(near)'?)" }
                 throw fail(message, at: opValue.position)
             }
-            throw fail("\(what): \(error.message)", at: (node["attrs"] ?? opValue).position)
+            throw fail("\(what): \(error.message)", at: (node.attrs?.value ?? opValue).position)
         }
         let info = op.info
         guard info.arity.contains(args.count) else {
-            throw fail("\(what): \(opName) takes \(arityText(info)) (\(info.inputs.map(\.name).joined(separator: ", "))), got \(args.count)", at: node["inputs"]!.position)
+            throw fail("\(what): \(opName) takes \(arityText(info)) (\(info.inputs.map(\.name).joined(separator: ", "))), got \(args.count)", at: inputsValue!.position)
         }
         do {
             let shapes = try op.outputShapes(shapes(args))
             guard shapes.count == names.count else {
                 let noun = shapes.count == 1 ? "1 result; use \"id\"" : "\(shapes.count) results; list \(shapes.count) ids in \"outputs\""
-                throw fail("\(what): \(opName) gives \(noun)", at: node.position)
+                throw fail("\(what): \(opName) gives \(noun)", at: position)
             }
             return try append(op, args, shapes: shapes, names: names)
         } catch let error as OpError {
@@ -608,9 +667,9 @@ struct PlanBuilder: ExprDomain {
     }
 
     @discardableResult
-    mutating func append(_ node: PlanNode, at position: SourcePosition, what: String) -> PlanRef {
+    mutating func append(_ node: PlanNode, at place: Place) -> PlanRef {
         nodes.append(node)
-        places.append((position, what))
+        places.append(place)
         return PlanRef(node: nodes.count - 1, output: 0)
     }
 
@@ -626,9 +685,9 @@ struct PlanBuilder: ExprDomain {
         }
         var a = annotations
         if !context.calls.isEmpty { a[Annotation.calls] = context.calls.joined(separator: "/") }
-        let first = append(PlanNode(kind: .op(op), inputs: args, names: names, shapes: shapes, annotations: a),
-                           at: context.position, what: context.what)
-        // Every name here is already taken: declared by the file, or made by fresh().
+        let first = append(PlanNode(kind: .op(op), inputs: args, names: names, shapes: shapes, annotations: a, line: context.line),
+                           at: Place(position: context.position, names: context.names))
+        // Every name here is already taken: declared by the file, or generated.
         return shapes.indices.map { PlanRef(node: first.node, output: $0) }
     }
 
@@ -636,11 +695,16 @@ struct PlanBuilder: ExprDomain {
     mutating func fresh(_ base: String) -> String {
         var k = counters[base, default: 0]
         var name: String
-        repeat { k += 1; name = "\(base).\(k)" } while taken.contains(name)
+        repeat { k += 1; name = "\(base).\(k)" } while isTaken(name)
         counters[base] = k
-        taken.insert(name)
+        generated.insert(name)
         return name
     }
+
+    func isTaken(_ name: String) -> Bool { declared[name] != nil || generated.contains(name) }
+
+    static let anonymous = [""]
+    static let scalarShape: [[Int]] = [[]]
 
     /// The name of an operation at `offset`: the node's own id for its root operation.
     mutating func nameFor(offset: Int) -> String {
@@ -651,8 +715,9 @@ struct PlanBuilder: ExprDomain {
     // MARK: ExprDomain: expanding into plan nodes
 
     mutating func constant(_ value: Double) throws -> PlanRef {
-        append(PlanNode(kind: .constant(value), inputs: [], names: [""], shapes: [[]], annotations: [:]),
-               at: context.position, what: context.what)
+        append(PlanNode(kind: .constant(value), inputs: [], names: PlanBuilder.anonymous, shapes: PlanBuilder.scalarShape,
+                        annotations: [:], line: context.line),
+               at: Place(position: context.position, names: context.names))
     }
 
     mutating func apply(_ op: any Op, _ args: [PlanRef], offset: Int) throws -> PlanRef {
@@ -681,7 +746,7 @@ struct PlanBuilder: ExprDomain {
         var ports: [PlanRef] = []
         for (i, (param, arg)) in zip(f.params, args).enumerated() {
             var portName = "\(callID).\(param)"
-            if taken.contains(portName) { portName = fresh(portName) } else { taken.insert(portName) }
+            if isTaken(portName) { portName = fresh(portName) } else { generated.insert(portName) }
             ports.append(try append(Identity(), [arg], shapes: [shape(arg)], names: [portName],
                                     annotations: [Annotation.portOf: callID, Annotation.portSlot: "\(i)"])[0])
         }
@@ -718,16 +783,22 @@ struct PlanBuilder: ExprDomain {
 
     func build() throws -> Model {
         let graph = Graph()
-        for (i, node) in nodes.enumerated() {
-            switch node.kind {
+        graph.reserveCapacity(nodes.count)
+        var lines: [Int] = []
+        lines.reserveCapacity(nodes.count)
+        var inputs: [ValueID] = []
+        for i in nodes.indices {
+            lines.append(nodes[i].line)
+            switch nodes[i].kind {
             case .input(let t, let initializer, let requiresGradient):
-                graph.addInput(node.names[0], t ?? initializer!.tensor(), requiresGradient: requiresGradient, annotations: node.annotations)
+                graph.addInput(nodes[i].names[0], t ?? initializer!.tensor(), requiresGradient: requiresGradient, annotations: nodes[i].annotations)
             case .constant(let d):
-                graph.addConstant(Tensor(d), annotations: node.annotations)
+                graph.addConstant(Tensor(d), annotations: nodes[i].annotations)
             case .op(let op):
+                inputs.removeAll(keepingCapacity: true)
+                for r in nodes[i].inputs { inputs.append(ValueID(node: r.node, output: r.output)) }
                 do {
-                    try graph.apply(op, node.inputs.map { ValueID(node: $0.node, output: $0.output) }, names: node.names,
-                                    annotations: node.annotations)
+                    try graph.apply(op, inputs, names: nodes[i].names, annotations: nodes[i].annotations)
                 } catch {
                     throw fail("\(places[i].what): \(error.message)", at: places[i].position)
                 }
@@ -736,13 +807,13 @@ struct PlanBuilder: ExprDomain {
         func id(_ r: PlanRef) -> ValueID { ValueID(node: r.node, output: r.output) }
         // Every named value in definition order: the file's ids and the generated ones
         // (expression intermediates, composite ports and bodies) alike.
-        var namedValues: [(String, ValueID)] = []
+        var namedValues: [(name: String, value: ValueID)] = []
         namedValues.reserveCapacity(nodes.count)
-        for (n, node) in nodes.enumerated() {
-            for (k, name) in node.names.enumerated() where !name.isEmpty { namedValues.append((name, ValueID(node: n, output: k))) }
+        for n in nodes.indices {
+            for (k, name) in nodes[n].names.enumerated() where !name.isEmpty { namedValues.append((name, ValueID(node: n, output: k))) }
         }
         return Model(file: file, name: name, description: description, graph: graph, outputs: outputs.map(id),
                      seeds: Dictionary(uniqueKeysWithValues: seeds.map { (id($0.key), $0.value) }),
-                     namedValues: namedValues, calls: calls, functions: table.functions)
+                     namedValues: namedValues, calls: calls, functions: table.functions, lines: lines)
     }
 }

@@ -268,7 +268,7 @@ final class DrawingBuilder {
             }
         }
         if let doc, !doc.isEmpty { tooltip += "\n\n" + doc }
-        if let line = node.annotations[Annotation.line] { tooltip += "\n(model line \(line))" }
+        if n < model.lines.count, model.lines[n] > 0 { tooltip += "\n(model line \(model.lines[n]))" }
         // Debugging marks: where NaN/Inf first appear, and what inherits them.
         if let origin = nonFinite, origin.node == n {
             classes.append("nonfinite-origin")

@@ -146,8 +146,7 @@ struct Render: ParsableCommand {
             throw UserError("refusing to write \(format.rawValue) to a terminal; use -o FILE")
         }
         let clock = PhaseClock()
-        let model = try ModelLoader.load(path: self.model)
-        clock.lap("load")
+        let model = try ModelLoader.load(path: self.model, phase: clock.lap)
         let grads: Gradients
         do { grads = try model.backward() } catch { throw ModelError(file: model.file, position: nil, message: "\(error)") }
         clock.lap("backward")

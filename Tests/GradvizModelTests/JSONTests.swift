@@ -238,6 +238,55 @@ final class JSONParserTests: XCTestCase {
         XCTAssertNotNil(parse("[{\"a\": 1}, {\"a\": 2, \"b\": {\"a\": 3}}]"))
     }
 
+    /// Short keys are reused once seen; keys that share bytes, lengths up to and past the
+    /// reuse limit, escapes and non-ASCII keys still come out exactly as written.
+    func testRepeatedKeysKeepTheirText() throws {
+        let keys = ["id", "i", "idx", "ab", "abcdefg", "abcdefgh", "abcdefg1", "a\\\"b", "é", "", "k\\u0041"]
+        let expected = ["id", "i", "idx", "ab", "abcdefg", "abcdefgh", "abcdefg1", "a\"b", "é", "", "kA"]
+        let object = "{" + keys.enumerated().map { "\"\($0.element)\": \($0.offset)" }.joined(separator: ", ") + "}"
+        let doc = try XCTUnwrap(parse("[" + Array(repeating: object, count: 40).joined(separator: ", ") + "]"))
+        for item in try XCTUnwrap(doc.arrayElements) {
+            XCTAssertEqual(item.objectMembers?.map(\.key), expected)
+            XCTAssertEqual(item["abcdefg"]?.intValue, 4)
+            XCTAssertEqual(item["abcdefgh"]?.intValue, 5)
+        }
+        // A reused key is still checked for duplicates.
+        assertError("[{\"id\": 1}, {\"id\": 1, \"id\": 2}]", 1, 23, "duplicate key \"id\" (first at 1:14)")
+    }
+
+    /// A document written in parts (on other threads, say) and spliced in order is the same
+    /// bytes as the document written in one go.
+    func testPartsSpliceIntoTheSameDocument() {
+        for style in [JSONWriter.Style.pretty, .compact] {
+            var whole = JSONWriter(style: style)
+            whole.beginObject()
+            whole.key("a"); whole.value(1)
+            whole.key("b"); whole.beginObject(); whole.key("x"); whole.value(2.5); whole.endObject()
+            whole.key("c"); whole.beginArray()
+            for k in 0..<5 { whole.beginObject(singleLine: true); whole.key("k"); whole.value(k); whole.endObject() }
+            whole.endArray()
+            whole.endObject()
+
+            var w = JSONWriter(style: style)
+            w.beginObject()
+            w.key("a"); w.value(1)
+            var b = JSONWriter(partOf: w)
+            b.key("b"); b.beginObject(); b.key("x"); b.value(2.5); b.endObject()
+            var template = JSONWriter(partOf: w, after: 1)
+            template.key("c"); template.beginArray()
+            var first = JSONWriter(partOf: template), second = JSONWriter(partOf: template, after: 2)
+            for k in 2..<5 { second.beginObject(singleLine: true); second.key("k"); second.value(k); second.endObject() }
+            for k in 0..<2 { first.beginObject(singleLine: true); first.key("k"); first.value(k); first.endObject() }
+            w.append(part: b)
+            w.key("c"); w.beginArray()
+            w.append(part: first)
+            w.append(part: second)
+            w.endArray()
+            w.endObject()
+            XCTAssertEqual(w.string, whole.string)
+        }
+    }
+
     func testDepthLimit() throws {
         let ok = String(repeating: "[", count: 512) + String(repeating: "]", count: 512)
         XCTAssertNotNil(parse(ok))

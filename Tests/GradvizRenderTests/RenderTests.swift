@@ -112,6 +112,19 @@ final class RenderTests: XCTestCase {
         XCTAssertFalse(dot.contains("concentrate"))
     }
 
+    func testTooltipsGiveTheModelLine() throws {
+        let m = try load(json: """
+            {"inputs": {"x": 2},
+             "nodes": [
+               {"id": "y", "expr": "x * x + 1"}
+             ]}
+            """)
+        let dot = String(decoding: try Renderer.render(m.0, m.1, format: .dot, options: RenderOptions()), as: UTF8.self)
+        XCTAssertTrue(dot.contains("(model line 1)"), "the input x is on line 1")
+        XCTAssertTrue(dot.contains("(model line 3)"), "both operations of y's expr are on line 3")
+        XCTAssertFalse(dot.contains("(model line 2)"))
+    }
+
     func testSelfUseGetsOneEdgePerSlot() throws {
         let m = try load(json: #"{"inputs": {"x": 3}, "nodes": [{"id": "y", "op": "mul", "inputs": ["x", "x"]}]}"#)
         let doc = try svg(m)
