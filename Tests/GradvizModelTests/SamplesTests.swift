@@ -23,6 +23,7 @@ final class SamplesTests: XCTestCase {
     }
 
     func testTheSamplesAreThere() {
+        XCTAssertGreaterThanOrEqual(Self.samplePaths.count, 13)
         let names = Set(Self.samplePaths.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent })
         for expected in ["square", "add_mul", "neuron", "mlp", "residual", "attention", "inception",
                          "dense_block", "multitask", "lstm", "custom_op", "expr", "split"] {
@@ -79,6 +80,13 @@ final class SamplesTests: XCTestCase {
                 sums[v] = sums[v].map { $0 + seed } ?? seed
             }
             XCTAssertFalse(sums.isEmpty, path)
+            // Every edge of the graph that carries a gradient is one of those edges, so the
+            // sums cover all of each value's uses.
+            var carried = 0
+            for n in model.graph.nodes.indices {
+                for slot in model.graph.nodes[n].inputs.indices where grads.edge(node: n, slot: slot) != nil { carried += 1 }
+            }
+            XCTAssertEqual(ResultJSON.edges(model, grads).count, carried, "\(path): an edge that carries a gradient is not reported")
             for (v, sum) in sums {
                 let name = names[v] ?? model.graph.name(v)
                 guard let total = grads[v] else { XCTFail("\(path): \(name) has edge gradients but no total"); continue }
