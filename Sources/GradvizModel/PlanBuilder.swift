@@ -40,6 +40,8 @@ struct PlanBuilder: ExprDomain {
         var expression: String?
 
         var what: String { PlanBuilder.describeNode(names) }
+        /// Where nodes expanded from the file's node being read come from.
+        var place: Place { Place(position: position, names: names) }
     }
     var context = Context()
 
@@ -407,32 +409,21 @@ struct PlanBuilder: ExprDomain {
             for m in members {
                 // Keys are told apart by length and first byte; one comparison confirms.
                 let utf8 = m.key.utf8
-                let known: String
+                let (known, field): (String, WritableKeyPath<NodeFields, JSONMember?>)
                 switch (utf8.count, utf8.first ?? 0) {
-                case (2, UInt8(ascii: "i")): known = "id"
-                case (2, UInt8(ascii: "o")): known = "op"
-                case (6, UInt8(ascii: "i")): known = "inputs"
-                case (7, UInt8(ascii: "o")): known = "outputs"
-                case (5, UInt8(ascii: "a")): known = "attrs"
-                case (4, UInt8(ascii: "e")): known = "expr"
-                case (5, UInt8(ascii: "l")): known = "label"
-                case (5, UInt8(ascii: "g")): known = "group"
-                case (3, UInt8(ascii: "d")): known = "doc"
+                case (2, UInt8(ascii: "i")): (known, field) = ("id", \.id)
+                case (2, UInt8(ascii: "o")): (known, field) = ("op", \.op)
+                case (6, UInt8(ascii: "i")): (known, field) = ("inputs", \.inputs)
+                case (7, UInt8(ascii: "o")): (known, field) = ("outputs", \.outputs)
+                case (5, UInt8(ascii: "a")): (known, field) = ("attrs", \.attrs)
+                case (4, UInt8(ascii: "e")): (known, field) = ("expr", \.expr)
+                case (5, UInt8(ascii: "l")): (known, field) = ("label", \.label)
+                case (5, UInt8(ascii: "g")): (known, field) = ("group", \.group)
+                case (3, UInt8(ascii: "d")): (known, field) = ("doc", \.doc)
                 default: throw fail(m)
                 }
                 guard m.key == known else { throw fail(m) }
-                switch known {
-                case "id": id = m
-                case "op": op = m
-                case "inputs": inputs = m
-                case "outputs": outputs = m
-                case "attrs": attrs = m
-                case "expr": expr = m
-                case "label": label = m
-                case "group": group = m
-                case "doc": doc = m
-                default: throw fail(m)
-                }
+                self[keyPath: field] = m
             }
         }
     }
@@ -686,7 +677,7 @@ struct PlanBuilder: ExprDomain {
         var a = annotations
         if !context.calls.isEmpty { a[Annotation.calls] = context.calls.joined(separator: "/") }
         let first = append(PlanNode(kind: .op(op), inputs: args, names: names, shapes: shapes, annotations: a, line: context.line),
-                           at: Place(position: context.position, names: context.names))
+                           at: context.place)
         // Every name here is already taken: declared by the file, or generated.
         return shapes.indices.map { PlanRef(node: first.node, output: $0) }
     }
@@ -717,7 +708,7 @@ struct PlanBuilder: ExprDomain {
     mutating func constant(_ value: Double) throws -> PlanRef {
         append(PlanNode(kind: .constant(value), inputs: [], names: PlanBuilder.anonymous, shapes: PlanBuilder.scalarShape,
                         annotations: [:], line: context.line),
-               at: Place(position: context.position, names: context.names))
+               at: context.place)
     }
 
     mutating func apply(_ op: any Op, _ args: [PlanRef], offset: Int) throws -> PlanRef {
@@ -782,6 +773,7 @@ struct PlanBuilder: ExprDomain {
     // MARK: - Building the graph
 
     func build() throws -> Model {
+        func id(_ r: PlanRef) -> ValueID { ValueID(node: r.node, output: r.output) }
         let graph = Graph()
         graph.reserveCapacity(nodes.count)
         var lines: [Int] = []
@@ -796,7 +788,7 @@ struct PlanBuilder: ExprDomain {
                 graph.addConstant(Tensor(d), annotations: nodes[i].annotations)
             case .op(let op):
                 inputs.removeAll(keepingCapacity: true)
-                for r in nodes[i].inputs { inputs.append(ValueID(node: r.node, output: r.output)) }
+                for r in nodes[i].inputs { inputs.append(id(r)) }
                 do {
                     try graph.apply(op, inputs, names: nodes[i].names, annotations: nodes[i].annotations)
                 } catch {
@@ -804,7 +796,6 @@ struct PlanBuilder: ExprDomain {
                 }
             }
         }
-        func id(_ r: PlanRef) -> ValueID { ValueID(node: r.node, output: r.output) }
         // Every named value in definition order: the file's ids and the generated ones
         // (expression intermediates, composite ports and bodies) alike.
         var namedValues: [(name: String, value: ValueID)] = []
