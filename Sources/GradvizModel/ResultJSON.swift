@@ -62,7 +62,7 @@ public enum ResultJSON {
                     p.key(keys, 0); p.value(names.strings, names[edge.from])
                     p.key(keys, 1)
                     if let port = edge.port { p.value(port.call) } else { p.value(names.strings, names[ValueID(node: edge.node)]) }
-                    p.key(keys, 2); p.value(edge.port?.slot ?? edge.graphSlot)
+                    p.key(keys, 2); p.value(edge.slot)
                     p.key(keys, 3); p.tensor(edge.grad)
                     p.endObject()
                 }
@@ -104,7 +104,7 @@ public enum ResultJSON {
         var out: [Edge] = []
         forEachEdge(model, grads, nodes: graph.nodes.indices) { e in
             out.append(Edge(from: graph.name(e.from), to: e.port?.call ?? graph.nodes[e.node].names[0],
-                            slot: e.port?.slot ?? e.graphSlot, grad: e.grad, node: e.node, graphSlot: e.graphSlot))
+                            slot: e.slot, grad: e.grad, node: e.node, graphSlot: e.graphSlot))
         }
         return out
     }
@@ -117,12 +117,15 @@ public enum ResultJSON {
         let graphSlot: Int
         let port: (call: String, slot: Int)?
         let grad: Tensor
+        /// The slot the result file gives: the argument's position for a composite call.
+        var slot: Int { port?.slot ?? graphSlot }
     }
 
-    /// Whether an edge is reported: its value has a name and a gradient flowed along it.
-    static func isReported(_ graph: Graph, _ grads: Gradients, node n: Int, slot: Int) -> Bool {
+    /// The gradient of an edge the result reports: one whose value has a name and along
+    /// which a gradient flowed; nil for the others.
+    static func reportedGrad(_ graph: Graph, _ grads: Gradients, node n: Int, slot: Int) -> Tensor? {
         let from = graph.nodes[n].inputs[slot]
-        return !graph.nodes[from.node].names[from.output].isEmpty && grads.edge(node: n, slot: slot) != nil
+        return graph.nodes[from.node].names[from.output].isEmpty ? nil : grads.edge(node: n, slot: slot)
     }
 
     static func forEachEdge(_ model: Model, _ grads: Gradients, nodes range: Range<Int>, _ body: (EdgeRef) -> Void) {
@@ -135,20 +138,23 @@ public enum ResultJSON {
                let slot = annotations[Annotation.portSlot].flatMap(Int.init) {
                 port = (call, slot)
             }
-            for slot in graph.nodes[n].inputs.indices where isReported(graph, grads, node: n, slot: slot) {
-                body(EdgeRef(from: graph.nodes[n].inputs[slot], node: n, graphSlot: slot, port: port, grad: grads.edge(node: n, slot: slot)!))
+            for slot in graph.nodes[n].inputs.indices {
+                guard let g = reportedGrad(graph, grads, node: n, slot: slot) else { continue }
+                body(EdgeRef(from: graph.nodes[n].inputs[slot], node: n, graphSlot: slot, port: port, grad: g))
             }
         }
     }
 
-    /// The first node of the second half of the edges, and how many edges come before it.
+    /// Where the edges are cut in two: the node where half the graph's input slots have
+    /// passed (any cut gives the same bytes), and how many reported edges come before it.
     static func edgeSplit(_ graph: Graph, _ grads: Gradients) -> (node: Int, edgesBefore: Int) {
-        var total = 0
-        for n in graph.nodes.indices { for slot in graph.nodes[n].inputs.indices where isReported(graph, grads, node: n, slot: slot) { total += 1 } }
-        var before = 0
+        var slots = 0, before = 0
         for n in graph.nodes.indices {
-            if 2 * before >= total { return (n, before) }
-            for slot in graph.nodes[n].inputs.indices where isReported(graph, grads, node: n, slot: slot) { before += 1 }
+            if 2 * slots >= grads.edgeCount { return (n, before) }
+            for slot in graph.nodes[n].inputs.indices {
+                slots += 1
+                if reportedGrad(graph, grads, node: n, slot: slot) != nil { before += 1 }
+            }
         }
         return (graph.nodes.count, before)
     }
