@@ -2,21 +2,60 @@
 /// on a path from a gradient-enabled input to an output, and the contribution that flowed
 /// back along every use of a value (an edge). A value's total is the sum of its edges.
 public struct Gradients {
+    /// One stored gradient. The gradient of a shape-[] value is kept as a plain number: a
+    /// graph of scalars then allocates nothing per value or edge, which is most of the cost
+    /// of a backward pass over it.
+    enum Slot {
+        case none
+        case scalar(Double)
+        case tensor(Tensor)
+
+        /// Stores `t`, as a number when it is the gradient of a shape-[] value.
+        init(_ t: Tensor) { self = t.shape.isEmpty ? .scalar(t.data[0]) : .tensor(t) }
+
+        var tensor: Tensor? {
+            switch self {
+            case .none: return nil
+            case .scalar(let d): return Tensor(d)
+            case .tensor(let t): return t
+            }
+        }
+
+        var isNone: Bool { if case .none = self { return true } else { return false } }
+    }
+
     let valueOffset: [Int]
     let edgeOffset: [Int]
-    var flatTotals: [Tensor?]
-    var flatEdges: [Tensor?]
+    var flatTotals: [Slot]
+    var flatEdges: [Slot]
 
-    public subscript(v: ValueID) -> Tensor? { flatTotals[valueOffset[v.node] + v.output] }
-    public func edge(node: Int, slot: Int) -> Tensor? { flatEdges[edgeOffset[node] + slot] }
+    public subscript(v: ValueID) -> Tensor? { flatTotals[valueOffset[v.node] + v.output].tensor }
+    public func edge(node: Int, slot: Int) -> Tensor? { flatEdges[edgeOffset[node] + slot].tensor }
+
+    /// The gradient of a shape-[] value as a number, without making a Tensor; nil when the
+    /// value has no gradient or another shape (then use the subscript).
+    public func scalar(_ v: ValueID) -> Double? {
+        if case .scalar(let d) = flatTotals[valueOffset[v.node] + v.output] { return d }
+        return nil
+    }
+
+    /// `edge(node:slot:)` as a number when the edge carries a shape-[] gradient (see `scalar`).
+    public func scalarEdge(node: Int, slot: Int) -> Double? {
+        if case .scalar(let d) = flatEdges[edgeOffset[node] + slot] { return d }
+        return nil
+    }
+
+    /// Whether the edge carried a gradient (cheaper than `edge(node:slot:) != nil`).
+    public func hasEdge(node: Int, slot: Int) -> Bool { !flatEdges[edgeOffset[node] + slot].isNone }
+
     /// How many edges (input slots) the graph has.
     public var edgeCount: Int { flatEdges.count }
     /// `totals[node][output]`: d(objective)/d(value), nil off every such path.
     @available(*, deprecated, message: "copies every gradient; use grads[value] instead")
-    public var totals: [[Tensor?]] { (0..<valueOffset.count - 1).map { Array(flatTotals[valueOffset[$0]..<valueOffset[$0 + 1]]) } }
+    public var totals: [[Tensor?]] { (0..<valueOffset.count - 1).map { n in (valueOffset[n]..<valueOffset[n + 1]).map { flatTotals[$0].tensor } } }
     /// `edges[node][slot]`: the downstream gradient the node sent to the value in `slot`.
     @available(*, deprecated, message: "copies every gradient; use grads.edge(node:slot:) instead")
-    public var edges: [[Tensor?]] { (0..<edgeOffset.count - 1).map { Array(flatEdges[edgeOffset[$0]..<edgeOffset[$0 + 1]]) } }
+    public var edges: [[Tensor?]] { (0..<edgeOffset.count - 1).map { n in (edgeOffset[n]..<edgeOffset[n + 1]).map { flatEdges[$0].tensor } } }
 }
 
 /// Errors of the backward pass itself (seeds, and ops whose vjp breaks its contract).
@@ -70,8 +109,8 @@ extension Graph {
             edgeOffset[n + 1] = edgeOffset[n] + nb[n].inputs.count
         }
         var grads = Gradients(valueOffset: valueOffset, edgeOffset: edgeOffset,
-                              flatTotals: [Tensor?](repeating: nil, count: valueOffset[count]),
-                              flatEdges: [Tensor?](repeating: nil, count: edgeOffset[count]))
+                              flatTotals: [Gradients.Slot](repeating: .none, count: valueOffset[count]),
+                              flatEdges: [Gradients.Slot](repeating: .none, count: edgeOffset[count]))
         for v in outputs {
             let value = nb[v.node].values[v.output]
             let seed: Tensor
@@ -94,37 +133,48 @@ extension Graph {
             guard case .op(let op) = nb[n].kind else { continue }
             let v0 = valueOffset[n], outCount = valueOffset[n + 1] - v0
             var any = false
-            for k in 0..<outCount where grads.flatTotals[v0 + k] != nil { any = true; break }
+            for k in 0..<outCount where !grads.flatTotals[v0 + k].isNone { any = true; break }
             guard any else { continue }
             let inputs = nb[n].inputs, values = nb[n].values
             // Scalar fast path: one-element inputs and output, no arrays of tensors.
-            if outCount == 1, inputs.count <= 4, values[0].count == 1, let g = grads.flatTotals[v0], g.count == 1 {
+            if outCount == 1, inputs.count <= 4, values[0].count == 1 {
+                var g: Double?
+                switch grads.flatTotals[v0] {
+                case .scalar(let d): g = d
+                case .tensor(let t) where t.count == 1: g = t.data[0]
+                default: g = nil
+                }
                 var xs = (0.0, 0.0, 0.0, 0.0), gs = (0.0, 0.0, 0.0, 0.0)
-                var scalar = true
-                let done = withUnsafeMutableBytes(of: &xs) { xr -> Bool in
+                let done = g != nil && withUnsafeMutableBytes(of: &xs) { xr -> Bool in
                     let x = xr.bindMemory(to: Double.self)
                     for (i, v) in inputs.enumerated() {
                         let t = nb[v.node].values[v.output]
-                        guard t.count == 1 else { scalar = false; return false }
+                        guard t.count == 1 else { return false }
                         x[i] = t.data[0]
                     }
                     return withUnsafeMutableBytes(of: &gs) { gr in
-                        op.scalarVJP(UnsafeBufferPointer(rebasing: x[0..<inputs.count]), values[0].data[0], g.data[0],
+                        op.scalarVJP(UnsafeBufferPointer(rebasing: x[0..<inputs.count]), values[0].data[0], g!,
                                      UnsafeMutableBufferPointer(rebasing: gr.bindMemory(to: Double.self)[0..<inputs.count]))
                     }
                 }
-                if scalar && done {
+                if done {
                     let e0 = edgeOffset[n], mask = nb[n].differentiableMask
                     withUnsafeBytes(of: &gs) { gr in
                         let gv = gr.bindMemory(to: Double.self)
                         for (slot, v) in inputs.enumerated() where (slot >= 64 || mask & (1 << UInt64(slot)) != 0) && onPath(v.node) {
-                            let t = Tensor(shape: nb[v.node].values[v.output].shape, data: [gv[slot]])
-                            grads.flatEdges[e0 + slot] = t
+                            let shape = nb[v.node].values[v.output].shape
                             let o = valueOffset[v.node] + v.output
-                            if let old = grads.flatTotals[o] {
-                                grads.flatTotals[o] = Tensor(shape: old.shape, data: [old.data[0] + gv[slot]])
+                            if shape.isEmpty {
+                                grads.flatEdges[e0 + slot] = .scalar(gv[slot])
+                                if case .scalar(let old) = grads.flatTotals[o] {
+                                    grads.flatTotals[o] = .scalar(old + gv[slot])
+                                } else {
+                                    grads.flatTotals[o] = .scalar(gv[slot])
+                                }
                             } else {
-                                grads.flatTotals[o] = t
+                                let t = Tensor(shape: shape, data: [gv[slot]])
+                                grads.flatEdges[e0 + slot] = .tensor(t)
+                                accumulate(&grads.flatTotals[o], t)
                             }
                         }
                     }
@@ -140,7 +190,7 @@ extension Graph {
             guard anyNeed else { continue }
             var upstream: [Tensor] = []
             upstream.reserveCapacity(outCount)
-            for k in 0..<outCount { upstream.append(grads.flatTotals[v0 + k] ?? Tensor.zeros(values[k].shape)) }
+            for k in 0..<outCount { upstream.append(grads.flatTotals[v0 + k].tensor ?? Tensor.zeros(values[k].shape)) }
             var inputValues: [Tensor] = []
             inputValues.reserveCapacity(inputs.count)
             for v in inputs { inputValues.append(nb[v.node].values[v.output]) }
@@ -152,7 +202,7 @@ extension Graph {
                     let got = slot < downstream.count ? downstream[slot].map { shapeText($0.shape) } ?? "nothing" : "nothing"
                     throw BackwardError(message: "backward of \(op.name) at \(describe(ValueID(node: n))) gave \(got) for input \(op.info.inputName(slot)) of shape \(shapeText(inputValues[slot].shape))")
                 }
-                grads.flatEdges[e0 + slot] = g
+                grads.flatEdges[e0 + slot] = Gradients.Slot(g)
                 accumulate(&grads.flatTotals[valueOffset[v.node] + v.output], g)
             }
         }
@@ -172,6 +222,13 @@ extension Graph {
 
 /// The first contribution is stored as it is (no copy); later ones add into it.
 @inline(__always)
-private func accumulate(_ total: inout Tensor?, _ g: Tensor) {
-    if total == nil { total = g } else { total! += g }
+private func accumulate(_ total: inout Gradients.Slot, _ g: Tensor) {
+    switch total {
+    case .none: total = Gradients.Slot(g)
+    case .scalar(let d): total = .scalar(d + g.data[0])
+    case .tensor(var t):
+        total = .none   // drops the slot's reference so `t += g` adds in place
+        t += g
+        total = .tensor(t)
+    }
 }
