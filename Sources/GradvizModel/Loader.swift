@@ -87,11 +87,10 @@ private struct Garbage: @unchecked Sendable {
     let contents: Any
 }
 
-/// A value of the plan: output `output` of plan node `node`.
-struct PlanRef: Hashable {
-    let node: Int
-    let output: Int
-}
+/// A value of the plan: output `output` of plan node `node`. Plan node n becomes graph
+/// node n (`build` adds them in order), so a plan value is the graph value: a node's
+/// inputs go to the graph as they are, not converted one by one.
+typealias PlanRef = ValueID
 
 /// A node of the plan: everything `Graph` will record, plus shapes and where it came from.
 struct PlanNode {

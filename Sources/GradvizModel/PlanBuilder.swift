@@ -22,6 +22,7 @@ struct PlanBuilder: ExprDomain {
     var description: String?
     var outputs: [PlanRef] = []
     var seeds: [PlanRef: Tensor] = [:]
+    var shapeScratch: [[Int]] = []
 
     /// Where new nodes go: the name of the node being expanded (generated ids derive from
     /// it), the root operation that takes that name, and the node's group and calls.
@@ -401,31 +402,52 @@ struct PlanBuilder: ExprDomain {
 
     // MARK: Nodes
 
-    /// The members of a node object, picked out in one pass.
+    /// The members of a node object, picked out in one pass. It keeps where each known key
+    /// is rather than nine copies of members: copying those was a tenth of reading a node.
     struct NodeFields {
-        var id, outputs, op, inputs, attrs, expr, label, group, doc: JSONMember?
+        enum Key: Int { case id, outputs, op, inputs, attrs, expr, label, group, doc }
+        let members: [JSONMember]
+        /// 4 bits a key: 1 + the key's index among the members, 0 when absent. A node
+        /// object has at most nine members (the parser refuses a repeated key and an
+        /// unknown one is an error), so every index fits.
+        private var found: UInt64 = 0
 
         init(_ members: [JSONMember], fail: (JSONMember) -> ModelError) throws {
-            for m in members {
+            self.members = members
+            for (n, m) in members.enumerated() {
                 // Keys are told apart by length and first byte; one comparison confirms.
                 let utf8 = m.key.utf8
-                let (known, field): (String, WritableKeyPath<NodeFields, JSONMember?>)
+                let key: Key
                 switch (utf8.count, utf8.first ?? 0) {
-                case (2, UInt8(ascii: "i")): (known, field) = ("id", \.id)
-                case (2, UInt8(ascii: "o")): (known, field) = ("op", \.op)
-                case (6, UInt8(ascii: "i")): (known, field) = ("inputs", \.inputs)
-                case (7, UInt8(ascii: "o")): (known, field) = ("outputs", \.outputs)
-                case (5, UInt8(ascii: "a")): (known, field) = ("attrs", \.attrs)
-                case (4, UInt8(ascii: "e")): (known, field) = ("expr", \.expr)
-                case (5, UInt8(ascii: "l")): (known, field) = ("label", \.label)
-                case (5, UInt8(ascii: "g")): (known, field) = ("group", \.group)
-                case (3, UInt8(ascii: "d")): (known, field) = ("doc", \.doc)
+                case (2, UInt8(ascii: "i")) where m.key == "id": key = .id
+                case (2, UInt8(ascii: "o")) where m.key == "op": key = .op
+                case (6, UInt8(ascii: "i")) where m.key == "inputs": key = .inputs
+                case (7, UInt8(ascii: "o")) where m.key == "outputs": key = .outputs
+                case (5, UInt8(ascii: "a")) where m.key == "attrs": key = .attrs
+                case (4, UInt8(ascii: "e")) where m.key == "expr": key = .expr
+                case (5, UInt8(ascii: "l")) where m.key == "label": key = .label
+                case (5, UInt8(ascii: "g")) where m.key == "group": key = .group
+                case (3, UInt8(ascii: "d")) where m.key == "doc": key = .doc
                 default: throw fail(m)
                 }
-                guard m.key == known else { throw fail(m) }
-                self[keyPath: field] = m
+                found |= UInt64(n + 1) << (4 * UInt64(key.rawValue))
             }
         }
+
+        subscript(key: Key) -> JSONMember? {
+            let n = Int(found >> (4 * UInt64(key.rawValue)) & 0xF)
+            return n == 0 ? nil : members[n - 1]
+        }
+
+        var id: JSONMember? { self[.id] }
+        var outputs: JSONMember? { self[.outputs] }
+        var op: JSONMember? { self[.op] }
+        var inputs: JSONMember? { self[.inputs] }
+        var attrs: JSONMember? { self[.attrs] }
+        var expr: JSONMember? { self[.expr] }
+        var label: JSONMember? { self[.label] }
+        var group: JSONMember? { self[.group] }
+        var doc: JSONMember? { self[.doc] }
     }
 
     mutating func readNodes(_ v: JSONValue) throws {
@@ -571,7 +593,7 @@ struct PlanBuilder: ExprDomain {
             throw fail("\(what): \(opName) takes \(arityText(info)) (\(info.inputs.map(\.name).joined(separator: ", "))), got \(args.count)", at: inputsValue!.position)
         }
         do {
-            let shapes = try op.outputShapes(shapes(args))
+            let shapes = try outputShapes(op, args)
             guard shapes.count == names.count else {
                 let noun = shapes.count == 1 ? "1 result; use \"id\"" : "\(shapes.count) results; list \(shapes.count) ids in \"outputs\""
                 throw fail("\(what): \(opName) gives \(noun)", at: position)
@@ -653,6 +675,14 @@ struct PlanBuilder: ExprDomain {
         return out
     }
 
+    /// `op.outputShapes` of the shapes of `args`, gathered in a reused buffer (one array
+    /// fewer to allocate per node).
+    mutating func outputShapes(_ op: any Op, _ args: [PlanRef]) throws(OpError) -> [[Int]] {
+        shapeScratch.removeAll(keepingCapacity: true)
+        for r in args { shapeScratch.append(nodes[r.node].shapes[r.output]) }
+        return try op.outputShapes(shapeScratch)
+    }
+
     mutating func define(_ name: String, _ r: PlanRef) {
         ids[name] = r
     }
@@ -713,7 +743,7 @@ struct PlanBuilder: ExprDomain {
 
     mutating func apply(_ op: any Op, _ args: [PlanRef], offset: Int) throws -> PlanRef {
         do {
-            let shapes = try op.outputShapes(shapes(args))
+            let shapes = try outputShapes(op, args)
             let name = nameFor(offset: offset)
             var annotations: [String: String] = [:]
             if name == context.rootName, context.depth == 0, let text = context.expression { annotations[Annotation.expr] = text }
@@ -773,12 +803,10 @@ struct PlanBuilder: ExprDomain {
     // MARK: - Building the graph
 
     func build() throws -> Model {
-        func id(_ r: PlanRef) -> ValueID { ValueID(node: r.node, output: r.output) }
         let graph = Graph()
         graph.reserveCapacity(nodes.count)
         var lines: [Int] = []
         lines.reserveCapacity(nodes.count)
-        var inputs: [ValueID] = []
         for i in nodes.indices {
             lines.append(nodes[i].line)
             switch nodes[i].kind {
@@ -787,10 +815,8 @@ struct PlanBuilder: ExprDomain {
             case .constant(let d):
                 graph.addConstant(Tensor(d), annotations: nodes[i].annotations)
             case .op(let op):
-                inputs.removeAll(keepingCapacity: true)
-                for r in nodes[i].inputs { inputs.append(id(r)) }
                 do {
-                    try graph.apply(op, inputs, names: nodes[i].names, annotations: nodes[i].annotations)
+                    try graph.apply(op, nodes[i].inputs, names: nodes[i].names, annotations: nodes[i].annotations)
                 } catch {
                     throw fail("\(places[i].what): \(error.message)", at: places[i].position)
                 }
@@ -803,8 +829,7 @@ struct PlanBuilder: ExprDomain {
         for n in nodes.indices {
             for (k, name) in nodes[n].names.enumerated() where !name.isEmpty { namedValues.append((name, ValueID(node: n, output: k))) }
         }
-        return Model(file: file, name: name, description: description, graph: graph, outputs: outputs.map(id),
-                     seeds: Dictionary(uniqueKeysWithValues: seeds.map { (id($0.key), $0.value) }),
+        return Model(file: file, name: name, description: description, graph: graph, outputs: outputs, seeds: seeds,
                      namedValues: namedValues, calls: calls, functions: table.functions, lines: lines)
     }
 }
