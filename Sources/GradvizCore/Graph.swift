@@ -74,6 +74,14 @@ public final class Graph {
     /// Checks shapes, runs `op` forward and records the node. Returns one value per output.
     @discardableResult
     public func apply(_ op: any Op, _ inputs: [ValueID], names: [String] = [], annotations: [String: String] = [:]) throws(OpError) -> [ValueID] {
+        let n = try record(op, inputs, names: names, annotations: annotations)
+        return (0..<nodes[n].values.count).map { ValueID(node: n, output: $0) }
+    }
+
+    /// `apply` for callers that add many nodes and need no list of outputs back (a loader):
+    /// returns the new node's index.
+    @discardableResult
+    public func record(_ op: any Op, _ inputs: [ValueID], names: [String] = [], annotations: [String: String] = [:]) throws(OpError) -> Int {
         let info = op.info
         guard info.arity.contains(inputs.count) else {
             throw OpError("\(info.name) takes \(arityText(info)), got \(inputs.count)")
@@ -100,7 +108,7 @@ public final class Graph {
                 for slot in 0..<inputs.count where info.isDifferentiable(slot: slot) { mask |= 1 << UInt64(slot) }
                 nodes.append(Node(kind: .op(op), inputs: inputs, values: [Tensor(y)], names: names.count == 1 ? names : Graph.anonymous,
                                   annotations: annotations, differentiableMask: mask))
-                return [ValueID(node: nodes.count - 1, output: 0)]
+                return nodes.count - 1
             }
         }
         let values = inputs.map(value)
@@ -112,7 +120,7 @@ public final class Graph {
         for slot in 0..<min(inputs.count, 64) where info.isDifferentiable(slot: slot) { mask |= 1 << UInt64(slot) }
         nodes.append(Node(kind: .op(op), inputs: inputs, values: outputs, names: outputNames, annotations: annotations,
                           differentiableMask: mask))
-        return (0..<outputs.count).map { ValueID(node: nodes.count - 1, output: $0) }
+        return nodes.count - 1
     }
 
     public func annotate(_ v: ValueID, _ key: String, _ value: String) {

@@ -478,13 +478,14 @@ struct PlanBuilder: ExprDomain {
             }
             context.group = group
             let first = nodes.count
-            let results: [PlanRef]
+            // The node's first value; a node with several outputs has them in order after it.
+            let result: PlanRef
             if let exprValue = fields.expr?.value {
                 for m in [fields.op, fields.inputs, fields.attrs] { if let m { throw fail("\(context.what): \"\(m.key)\" cannot be used with \"expr\"", at: m.keyPosition) } }
                 guard names.count == 1 else { throw fail("\(context.what): an \"expr\" node has one \"id\"", at: node.position) }
-                results = [try readExpression(exprValue)]
+                result = try readExpression(exprValue)
             } else {
-                results = try readOpNode(fields, at: node.position, names: names)
+                result = try readOpNode(fields, at: node.position, names: names)
             }
             // Annotations of the node as written: its label and doc on the result, its group
             // and line on everything it expanded into.
@@ -492,9 +493,9 @@ struct PlanBuilder: ExprDomain {
                 nodes[i].line = context.line
                 if let group { nodes[i].annotations[Annotation.group] = group }
             }
-            if let label = try optionalString(fields.label?.value, "label") { nodes[results[0].node].annotations[Annotation.label] = label }
-            if let doc = try optionalString(fields.doc?.value, "doc") { nodes[results[0].node].annotations[Annotation.doc] = doc }
-            for (n, r) in zip(names, results) { define(n, r) }
+            if let label = try optionalString(fields.label?.value, "label") { nodes[result.node].annotations[Annotation.label] = label }
+            if let doc = try optionalString(fields.doc?.value, "doc") { nodes[result.node].annotations[Annotation.doc] = doc }
+            for (k, n) in names.enumerated() { define(n, PlanRef(node: result.node, output: result.output + k)) }
         }
     }
 
@@ -537,7 +538,8 @@ struct PlanBuilder: ExprDomain {
         return e.offset
     }
 
-    mutating func readOpNode(_ node: NodeFields, at position: SourcePosition, names: [String]) throws -> [PlanRef] {
+    /// Returns the node's first value (its others follow it in order).
+    mutating func readOpNode(_ node: NodeFields, at position: SourcePosition, names: [String]) throws -> PlanRef {
         var what: String { context.what }
         guard let opValue = node.op?.value else { throw fail("\(what) needs \"op\" and \"inputs\", or \"expr\"", at: position) }
         guard let opName = opValue.stringValue else { throw fail("\(what): \"op\" must be a string, got \(opValue.kindDescription)", at: opValue.position) }
@@ -567,8 +569,8 @@ struct PlanBuilder: ExprDomain {
             }
             do {
                 switch f.kind {
-                case .composite: return [try composite(f, args, offset: -1)]
-                case .primitive: return [try primitive(f, args, offset: -1)]
+                case .composite: return try composite(f, args, offset: -1)
+                case .primitive: return try primitive(f, args, offset: -1)
                 }
             } catch let failure as ExprFailure { throw fail("\(what): \(failure.message)", at: opValue.position) }
         }
@@ -694,8 +696,9 @@ struct PlanBuilder: ExprDomain {
         return PlanRef(node: nodes.count - 1, output: 0)
     }
 
-    /// Appends an op node after checking its size; returns its outputs.
-    mutating func append(_ op: any Op, _ args: [PlanRef], shapes: [[Int]], names: [String], annotations: [String: String] = [:]) throws -> [PlanRef] {
+    /// Appends an op node after checking its size; returns its first output (output k is
+    /// `PlanRef(node: first.node, output: k)`).
+    mutating func append(_ op: any Op, _ args: [PlanRef], shapes: [[Int]], names: [String], annotations: [String: String] = [:]) throws -> PlanRef {
         guard nodes.count < ModelLoader.maxNodes else {
             throw fail("the model expands to more than \(ModelLoader.maxNodes) nodes", at: context.position)
         }
@@ -706,10 +709,9 @@ struct PlanBuilder: ExprDomain {
         }
         var a = annotations
         if !context.calls.isEmpty { a[Annotation.calls] = context.calls.joined(separator: "/") }
-        let first = append(PlanNode(kind: .op(op), inputs: args, names: names, shapes: shapes, annotations: a, line: context.line),
-                           at: context.place)
         // Every name here is already taken: declared by the file, or generated.
-        return shapes.indices.map { PlanRef(node: first.node, output: $0) }
+        return append(PlanNode(kind: .op(op), inputs: args, names: names, shapes: shapes, annotations: a, line: context.line),
+                      at: context.place)
     }
 
     /// A fresh generated id below `base`: base.1, base.2, ... skipping every taken name.
@@ -747,7 +749,7 @@ struct PlanBuilder: ExprDomain {
             let name = nameFor(offset: offset)
             var annotations: [String: String] = [:]
             if name == context.rootName, context.depth == 0, let text = context.expression { annotations[Annotation.expr] = text }
-            return try append(op, args, shapes: shapes, names: [name], annotations: annotations)[0]
+            return try append(op, args, shapes: shapes, names: [name], annotations: annotations)
         } catch let error as OpError {
             throw ExprFailure(message: error.message, offset: offset)
         }
@@ -769,7 +771,7 @@ struct PlanBuilder: ExprDomain {
             var portName = "\(callID).\(param)"
             if isTaken(portName) { portName = fresh(portName) } else { generated.insert(portName) }
             ports.append(try append(Identity(), [arg], shapes: [shape(arg)], names: [portName],
-                                    annotations: [Annotation.portOf: callID, Annotation.portSlot: "\(i)"])[0])
+                                    annotations: [Annotation.portOf: callID, Annotation.portSlot: "\(i)"]))
         }
         let firstBodyNode = nodes.count
         let result: PlanRef
@@ -780,7 +782,7 @@ struct PlanBuilder: ExprDomain {
             nodes[result.node].names[result.output] = callID
             return result
         }
-        return try append(Identity(), [result], shapes: [shape(result)], names: [callID])[0]
+        return try append(Identity(), [result], shapes: [shape(result)], names: [callID])
     }
 
     mutating func primitive(_ f: FunctionDef, _ args: [PlanRef], offset: Int) throws -> PlanRef {
@@ -794,7 +796,7 @@ struct PlanBuilder: ExprDomain {
                     throw OpError("\(f.name): backward for '\(p)' has shape \(shapeText(s)), but '\(p)' has shape \(shapeText(inputShapes[i])) (sum the gradient over the axes '\(p)' was broadcast along)")
                 }
             }
-            return try append(op, args, shapes: [out], names: [nameFor(offset: offset)], annotations: [Annotation.custom: f.name])[0]
+            return try append(op, args, shapes: [out], names: [nameFor(offset: offset)], annotations: [Annotation.custom: f.name])
         } catch let error as OpError {
             throw ExprFailure(message: error.message, offset: offset)
         }
@@ -816,7 +818,7 @@ struct PlanBuilder: ExprDomain {
                 graph.addConstant(Tensor(d), annotations: nodes[i].annotations)
             case .op(let op):
                 do {
-                    try graph.apply(op, nodes[i].inputs, names: nodes[i].names, annotations: nodes[i].annotations)
+                    try graph.record(op, nodes[i].inputs, names: nodes[i].names, annotations: nodes[i].annotations)
                 } catch {
                     throw fail("\(places[i].what): \(error.message)", at: places[i].position)
                 }
