@@ -190,6 +190,57 @@ public struct JSONValue: Sendable, Equatable {
     }
 }
 
+/// The elements of the containers still open, on one stack. A finished container moves its
+/// elements out into an array of exactly their number: no copy, so no retain and release
+/// per element as an Array's slice-then-remove costs (a tenth of parsing a large model).
+private struct PendingStack<Element>: ~Copyable {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity = 256
+    private(set) var count = 0
+
+    init() { base = .allocate(capacity: capacity) }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    mutating func append(_ element: consuming Element) {
+        if count == capacity {
+            let bigger = UnsafeMutablePointer<Element>.allocate(capacity: 2 * capacity)
+            bigger.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = bigger
+            capacity *= 2
+        }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    subscript(i: Int) -> Element { base[i] }
+
+    /// Index of the first element from `first` on that satisfies `predicate`.
+    func firstIndex(from first: Int, where predicate: (borrowing Element) -> Bool) -> Int? {
+        for n in first..<count where predicate(base[n]) { return n }
+        return nil
+    }
+
+    func forEach(from first: Int, _ body: (Int, borrowing Element) -> Void) {
+        for n in first..<count { body(n, base[n]) }
+    }
+
+    /// Removes the elements from `first` on and returns them, in order.
+    mutating func popArray(from first: Int) -> [Element] {
+        // Moved one by one into reserved room: the standard library's ways to fill a new
+        // array in bulk go through an unspecialized entry point that costs more than this.
+        var out: [Element] = []
+        out.reserveCapacity(count - first)
+        for k in first..<count { out.append((base + k).move()) }
+        count = first
+        return out
+    }
+}
+
 // MARK: - Parser
 
 private enum Byte {
@@ -203,7 +254,7 @@ private enum Byte {
 }
 
 /// Iterative (explicit stack) so hostile nesting cannot overflow the call stack.
-private struct JSONParser {
+private struct JSONParser: ~Copyable {
     /// An array or object whose closing bracket has not been seen yet.
     struct Frame {
         let isObject: Bool
@@ -231,8 +282,8 @@ private struct JSONParser {
     var continuationBytesAtLineStart = 0
     /// Reused buffer for strings with escapes.
     var scratch: [UInt8] = []
-    var pendingValues: [JSONValue] = []
-    var pendingMembers: [JSONMember] = []
+    var pendingValues = PendingStack<JSONValue>()
+    var pendingMembers = PendingStack<JSONMember>()
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -322,8 +373,7 @@ private struct JSONParser {
                     if !atEnd && bytes[i] == Byte.closeBrace {
                         i += 1
                         let frame = stack.removeLast()
-                        value = JSONValue(.object(Array(pendingMembers[frame.first...])), at: frame.start)
-                        pendingMembers.removeSubrange(frame.first...)
+                        value = JSONValue(.object(pendingMembers.popArray(from: frame.first)), at: frame.start)
                         continue
                     }
                     throw error(atEnd ? "unexpected end of input; expected ',' or '}' after object member"
@@ -340,8 +390,7 @@ private struct JSONParser {
                     if !atEnd && bytes[i] == Byte.closeBracket {
                         i += 1
                         let frame = stack.removeLast()
-                        value = JSONValue(.array(Array(pendingValues[frame.first...])), at: frame.start)
-                        pendingValues.removeSubrange(frame.first...)
+                        value = JSONValue(.array(pendingValues.popArray(from: frame.first)), at: frame.start)
                         continue
                     }
                     throw error(atEnd ? "unexpected end of input; expected ',' or ']' after array element"
@@ -362,15 +411,14 @@ private struct JSONParser {
         let key = try parseKeyString()
 
         // Small objects: a linear scan is cheaper than hashing.
-        let members = pendingMembers[frame.first...]
         var previous: Int?
         if let index = frame.keyIndex {
             previous = index[key]
         } else {
-            previous = members.firstIndex { $0.key == key }
+            previous = pendingMembers.firstIndex(from: frame.first) { $0.key == key }
             if frame.count >= 16 {
                 var index: [String: Int] = [:]
-                for n in members.indices { index[members[n].key] = n }
+                pendingMembers.forEach(from: frame.first) { n, m in index[m.key] = n }
                 frame.keyIndex = index
             }
         }
