@@ -33,7 +33,14 @@ public struct JSONWriter {
         var count = 0
         var afterKey = false
     }
+    /// The innermost open container (meaningful while `depth > 0`). It is a stored property
+    /// rather than `stack.last` because every key and value reads and updates it: an array
+    /// element costs a bounds check and a uniqueness check per access.
+    private var top = Container(isObject: false, singleLine: false)
+    /// The containers enclosing `top`, outermost first.
     private var stack: [Container] = []
+    /// How many containers are open: `stack.count + 1`, or 0 when none is.
+    private var depth = 0
     private var wroteTopLevel = false
 
     /// `capacity`: the expected size in bytes, when known, to spare regrowing a large output.
@@ -51,27 +58,29 @@ public struct JSONWriter {
     /// `after`: how many members or elements other parts write before this one.
     public init(partOf outer: JSONWriter, after: Int = 0, capacity: Int = 0) {
         self.style = outer.style
+        self.top = outer.top
         self.stack = outer.stack
+        self.depth = outer.depth
         self.wroteTopLevel = outer.wroteTopLevel
-        if !stack.isEmpty { stack[stack.count - 1].count += after }
+        if depth > 0 { top.count += after }
         bytes.reserveCapacity(capacity)
     }
 
     /// Splices a part written by `JSONWriter(partOf: self)` (or by a part of such a part,
     /// in order): its bytes and where it left the open container.
     public mutating func append(part: JSONWriter) {
-        precondition(part.stack.count == stack.count, "a part must close what it opens")
+        precondition(part.depth == depth, "a part must close what it opens")
         bytes.append(contentsOf: part.bytes)
-        if let top = stack.indices.last {
-            stack[top].count = part.stack[top].count
-            stack[top].afterKey = part.stack[top].afterKey
+        if depth > 0 {
+            top.count = part.top.count
+            top.afterKey = part.top.afterKey
         }
         wroteTopLevel = part.wroteTopLevel
     }
 
     /// The finished document with the newline a text file ends with.
     public mutating func fileBytes() -> [UInt8] {
-        precondition(stack.isEmpty, "unbalanced begin/end")
+        precondition(depth == 0, "unbalanced begin/end")
         bytes.append(UInt8(ascii: "\n"))
         return bytes
     }
@@ -85,11 +94,11 @@ public struct JSONWriter {
     public mutating func beginObject(singleLine: Bool = false) {
         prepareForValue()
         bytes.append(UInt8(ascii: "{"))
-        stack.append(Container(isObject: true, singleLine: singleLine || (stack.last?.singleLine ?? false)))
+        push(Container(isObject: true, singleLine: singleLine || (depth > 0 && top.singleLine)))
     }
 
     public mutating func endObject() {
-        precondition(stack.last?.isObject == true && stack.last?.afterKey == false, "endObject without matching beginObject")
+        precondition(depth > 0 && top.isObject && !top.afterKey, "endObject without matching beginObject")
         close(UInt8(ascii: "}"))
     }
 
@@ -100,12 +109,11 @@ public struct JSONWriter {
     }
 
     private mutating func beginKey() {
-        precondition(stack.last?.isObject == true && stack.last?.afterKey == false, "key outside an object")
-        let top = stack.count - 1
-        if stack[top].count > 0 { bytes.append(UInt8(ascii: ",")) }
-        startItem(singleLine: stack[top].singleLine)
-        stack[top].count += 1
-        stack[top].afterKey = true
+        precondition(depth > 0 && top.isObject && !top.afterKey, "key outside an object")
+        if top.count > 0 { bytes.append(UInt8(ascii: ",")) }
+        startItem()
+        top.count += 1
+        top.afterKey = true
     }
 
     private mutating func endKey() {
@@ -116,11 +124,11 @@ public struct JSONWriter {
     public mutating func beginArray(singleLine: Bool = false) {
         prepareForValue()
         bytes.append(UInt8(ascii: "["))
-        stack.append(Container(isObject: false, singleLine: singleLine || (stack.last?.singleLine ?? false)))
+        push(Container(isObject: false, singleLine: singleLine || (depth > 0 && top.singleLine)))
     }
 
     public mutating func endArray() {
-        precondition(stack.last?.isObject == false, "endArray without matching beginArray")
+        precondition(depth > 0 && !top.isObject, "endArray without matching beginArray")
         close(UInt8(ascii: "]"))
     }
 
@@ -239,7 +247,7 @@ public struct JSONWriter {
                 if k > 0 { bytes.append(contentsOf: separator) }
                 JSONWriter.appendNumber(data[offset + k], to: &bytes)
             }
-            stack[stack.count - 1].count = n
+            top.count = n
             endArray()
             return
         }
@@ -259,34 +267,42 @@ public struct JSONWriter {
     // MARK: Layout
 
     private mutating func prepareForValue() {
-        guard let top = stack.indices.last else {
+        guard depth > 0 else {
             precondition(!wroteTopLevel, "a JSON text has one top-level value")
             wroteTopLevel = true
             return
         }
-        if stack[top].isObject {
-            precondition(stack[top].afterKey, "a value in an object needs a key first")
-            stack[top].afterKey = false
+        if top.isObject {
+            precondition(top.afterKey, "a value in an object needs a key first")
+            top.afterKey = false
         } else {
-            if stack[top].count > 0 { bytes.append(UInt8(ascii: ",")) }
-            startItem(singleLine: stack[top].singleLine)
-            stack[top].count += 1
+            if top.count > 0 { bytes.append(UInt8(ascii: ",")) }
+            startItem()
+            top.count += 1
         }
     }
 
-    /// Whitespace before a member or element in pretty style.
-    private mutating func startItem(singleLine: Bool) {
+    /// Whitespace before a member or element of `top` in pretty style.
+    private mutating func startItem() {
         guard style == .pretty else { return }
-        if singleLine {
-            if stack[stack.count - 1].count > 0 { bytes.append(UInt8(ascii: " ")) }
+        if top.singleLine {
+            if top.count > 0 { bytes.append(UInt8(ascii: " ")) }
         } else {
-            newline(indent: stack.count)
+            newline(indent: depth)
         }
+    }
+
+    private mutating func push(_ container: Container) {
+        if depth > 0 { stack.append(top) }
+        top = container
+        depth += 1
     }
 
     private mutating func close(_ bracket: UInt8) {
-        let container = stack.removeLast()
-        if style == .pretty && !container.singleLine && container.count > 0 { newline(indent: stack.count) }
+        let container = top
+        depth -= 1
+        if depth > 0 { top = stack.removeLast() }
+        if style == .pretty && !container.singleLine && container.count > 0 { newline(indent: depth) }
         bytes.append(bracket)
     }
 
