@@ -110,15 +110,20 @@ public struct JSONWriter {
 
     private mutating func beginKey() {
         precondition(depth > 0 && top.isObject && !top.afterKey, "key outside an object")
-        if top.count > 0 { bytes.append(UInt8(ascii: ",")) }
         startItem()
         top.count += 1
         top.afterKey = true
     }
 
     private mutating func endKey() {
-        bytes.append(UInt8(ascii: ":"))
-        if style == .pretty { bytes.append(UInt8(ascii: " ")) }
+        if style == .pretty {
+            bytes.append(addingCapacity: 2) { span in
+                span.append(UInt8(ascii: ":"))
+                span.append(UInt8(ascii: " "))
+            }
+        } else {
+            bytes.append(UInt8(ascii: ":"))
+        }
     }
 
     public mutating func beginArray(singleLine: Bool = false) {
@@ -155,19 +160,27 @@ public struct JSONWriter {
         public var count: Int { ends.count }
 
         func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
+
+        /// Appends the encoded string `i` to `out`.
+        func append(_ i: Int, to out: inout [UInt8]) {
+            let r = range(i)
+            bytes.withUnsafeBufferPointer { all in
+                JSONWriter.append(UnsafeBufferPointer(rebasing: all[r]), to: &out)
+            }
+        }
     }
 
     /// `key(strings[i])`, without encoding it again.
     public mutating func key(_ strings: EncodedStrings, _ i: Int) {
         beginKey()
-        bytes.append(contentsOf: strings.bytes[strings.range(i)])
+        strings.append(i, to: &bytes)
         endKey()
     }
 
     /// `value(strings[i])`, without encoding it again.
     public mutating func value(_ strings: EncodedStrings, _ i: Int) {
         prepareForValue()
-        bytes.append(contentsOf: strings.bytes[strings.range(i)])
+        strings.append(i, to: &bytes)
     }
 
     // MARK: Scalars
@@ -179,7 +192,7 @@ public struct JSONWriter {
 
     public mutating func value(_ n: Int) {
         prepareForValue()
-        bytes.append(contentsOf: String(n).utf8)
+        JSONWriter.appendInteger(Int64(n), to: &bytes)
     }
 
     public mutating func value(_ s: String) {
@@ -242,9 +255,11 @@ public struct JSONWriter {
         if inner.isEmpty {
             // Innermost row: written directly, it is the bulk of a large tensor.
             beginArray(singleLine: true)
-            let separator: [UInt8] = style == .pretty ? [UInt8(ascii: ","), UInt8(ascii: " ")] : [UInt8(ascii: ",")]
             for k in 0..<n {
-                if k > 0 { bytes.append(contentsOf: separator) }
+                if k > 0 {
+                    bytes.append(UInt8(ascii: ","))
+                    if style == .pretty { bytes.append(UInt8(ascii: " ")) }
+                }
                 JSONWriter.appendNumber(data[offset + k], to: &bytes)
             }
             top.count = n
@@ -276,19 +291,32 @@ public struct JSONWriter {
             precondition(top.afterKey, "a value in an object needs a key first")
             top.afterKey = false
         } else {
-            if top.count > 0 { bytes.append(UInt8(ascii: ",")) }
             startItem()
             top.count += 1
         }
     }
 
-    /// Whitespace before a member or element of `top` in pretty style.
+    /// The comma (after the first) and, in pretty style, the whitespace before a member or
+    /// element of `top`, written in one append.
     private mutating func startItem() {
-        guard style == .pretty else { return }
-        if top.singleLine {
-            if top.count > 0 { bytes.append(UInt8(ascii: " ")) }
-        } else {
-            newline(indent: depth)
+        let comma = top.count > 0
+        switch style {
+        case .compact:
+            if comma { bytes.append(UInt8(ascii: ",")) }
+        case .pretty where top.singleLine:
+            if comma {
+                bytes.append(addingCapacity: 2) { span in
+                    span.append(UInt8(ascii: ","))
+                    span.append(UInt8(ascii: " "))
+                }
+            }
+        case .pretty:
+            let indent = 2 * depth
+            bytes.append(addingCapacity: (comma ? 2 : 1) + indent) { span in
+                if comma { span.append(UInt8(ascii: ",")) }
+                span.append(UInt8(ascii: "\n"))
+                span.append(repeating: UInt8(ascii: " "), count: indent)
+            }
         }
     }
 
@@ -307,8 +335,10 @@ public struct JSONWriter {
     }
 
     private mutating func newline(indent: Int) {
-        bytes.append(UInt8(ascii: "\n"))
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
+        bytes.append(addingCapacity: 1 + 2 * indent) { span in
+            span.append(UInt8(ascii: "\n"))
+            span.append(repeating: UInt8(ascii: " "), count: 2 * indent)
+        }
     }
 
     // MARK: Formatting
@@ -327,7 +357,8 @@ public struct JSONWriter {
         }
         if abs(d) < 1e15 && Double(Int64(d)) == d {
             if d == 0 {
-                out.append(contentsOf: (d.sign == .minus ? "-0" : "0").utf8)
+                if d.sign == .minus { out.append(UInt8(ascii: "-")) }
+                out.append(UInt8(ascii: "0"))
                 return
             }
             // Integral: its digits, written straight into the output.
@@ -336,7 +367,8 @@ public struct JSONWriter {
         }
         // Swift's description is the shortest representation that round-trips, and
         // its forms ("0.1", "1e-07", "1.5e+300", "1000000000000000.0") are all valid JSON.
-        out.append(contentsOf: d.description.utf8)
+        var text = d.description
+        text.withUTF8 { append($0, to: &out) }
     }
 
     /// Decimal digits of `n`, without going through a String.
@@ -351,7 +383,21 @@ public struct JSONWriter {
                 buffer[24 - count] = UInt8(ascii: "0") + UInt8(m % 10)
                 m /= 10
             } while m != 0
-            out.append(contentsOf: buffer[(24 - count)...])
+            append(UnsafeBufferPointer(rebasing: buffer.bindMemory(to: UInt8.self)[(24 - count)...]), to: &out)
+        }
+    }
+
+    /// Appends `source` with one capacity check and one copy: `append(contentsOf:)` of an
+    /// ArraySlice, a String's UTF8View or a raw buffer slice takes the generic Sequence path,
+    /// about 100 instructions even for the 4 bytes of a short name.
+    @inline(__always)
+    static func append(_ source: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        guard let start = source.baseAddress, !source.isEmpty else { return }
+        out.append(addingCapacity: source.count) { span in
+            span.withUnsafeMutableBufferPointer { buffer, initialized in
+                buffer.baseAddress!.initialize(from: start, count: source.count)
+                initialized = source.count
+            }
         }
     }
 
@@ -361,7 +407,7 @@ public struct JSONWriter {
         var s = s
         let plain = s.withUTF8 { utf8 in
             for c in utf8 where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return false }
-            out.append(contentsOf: utf8)
+            append(utf8, to: &out)
             return true
         }
         if plain {
