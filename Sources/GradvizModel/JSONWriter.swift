@@ -116,14 +116,8 @@ public struct JSONWriter {
     }
 
     private mutating func endKey() {
-        if style == .pretty {
-            bytes.append(addingCapacity: 2) { span in
-                span.append(UInt8(ascii: ":"))
-                span.append(UInt8(ascii: " "))
-            }
-        } else {
-            bytes.append(UInt8(ascii: ":"))
-        }
+        bytes.append(UInt8(ascii: ":"))
+        if style == .pretty { bytes.append(UInt8(ascii: " ")) }
     }
 
     public mutating func beginArray(singleLine: Bool = false) {
@@ -305,10 +299,8 @@ public struct JSONWriter {
             if comma { bytes.append(UInt8(ascii: ",")) }
         case .pretty where top.singleLine:
             if comma {
-                bytes.append(addingCapacity: 2) { span in
-                    span.append(UInt8(ascii: ","))
-                    span.append(UInt8(ascii: " "))
-                }
+                bytes.append(UInt8(ascii: ","))
+                bytes.append(UInt8(ascii: " "))
             }
         case .pretty:
             let indent = 2 * depth
