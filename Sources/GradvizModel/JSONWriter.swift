@@ -33,7 +33,14 @@ public struct JSONWriter {
         var count = 0
         var afterKey = false
     }
+    /// The innermost open container (meaningful while `depth > 0`). It is a stored property
+    /// rather than `stack.last` because every key and value reads and updates it: an array
+    /// element costs a bounds check and a uniqueness check per access.
+    private var top = Container(isObject: false, singleLine: false)
+    /// The containers enclosing `top`, outermost first.
     private var stack: [Container] = []
+    /// How many containers are open: `stack.count + 1`, or 0 when none is.
+    private var depth = 0
     private var wroteTopLevel = false
 
     /// `capacity`: the expected size in bytes, when known, to spare regrowing a large output.
@@ -51,27 +58,29 @@ public struct JSONWriter {
     /// `after`: how many members or elements other parts write before this one.
     public init(partOf outer: JSONWriter, after: Int = 0, capacity: Int = 0) {
         self.style = outer.style
+        self.top = outer.top
         self.stack = outer.stack
+        self.depth = outer.depth
         self.wroteTopLevel = outer.wroteTopLevel
-        if !stack.isEmpty { stack[stack.count - 1].count += after }
+        if depth > 0 { top.count += after }
         bytes.reserveCapacity(capacity)
     }
 
     /// Splices a part written by `JSONWriter(partOf: self)` (or by a part of such a part,
     /// in order): its bytes and where it left the open container.
     public mutating func append(part: JSONWriter) {
-        precondition(part.stack.count == stack.count, "a part must close what it opens")
+        precondition(part.depth == depth, "a part must close what it opens")
         bytes.append(contentsOf: part.bytes)
-        if let top = stack.indices.last {
-            stack[top].count = part.stack[top].count
-            stack[top].afterKey = part.stack[top].afterKey
+        if depth > 0 {
+            top.count = part.top.count
+            top.afterKey = part.top.afterKey
         }
         wroteTopLevel = part.wroteTopLevel
     }
 
     /// The finished document with the newline a text file ends with.
     public mutating func fileBytes() -> [UInt8] {
-        precondition(stack.isEmpty, "unbalanced begin/end")
+        precondition(depth == 0, "unbalanced begin/end")
         bytes.append(UInt8(ascii: "\n"))
         return bytes
     }
@@ -85,11 +94,11 @@ public struct JSONWriter {
     public mutating func beginObject(singleLine: Bool = false) {
         prepareForValue()
         bytes.append(UInt8(ascii: "{"))
-        stack.append(Container(isObject: true, singleLine: singleLine || (stack.last?.singleLine ?? false)))
+        push(Container(isObject: true, singleLine: singleLine || (depth > 0 && top.singleLine)))
     }
 
     public mutating func endObject() {
-        precondition(stack.last?.isObject == true && stack.last?.afterKey == false, "endObject without matching beginObject")
+        precondition(depth > 0 && top.isObject && !top.afterKey, "endObject without matching beginObject")
         close(UInt8(ascii: "}"))
     }
 
@@ -100,12 +109,10 @@ public struct JSONWriter {
     }
 
     private mutating func beginKey() {
-        precondition(stack.last?.isObject == true && stack.last?.afterKey == false, "key outside an object")
-        let top = stack.count - 1
-        if stack[top].count > 0 { bytes.append(UInt8(ascii: ",")) }
-        startItem(singleLine: stack[top].singleLine)
-        stack[top].count += 1
-        stack[top].afterKey = true
+        precondition(depth > 0 && top.isObject && !top.afterKey, "key outside an object")
+        startItem()
+        top.count += 1
+        top.afterKey = true
     }
 
     private mutating func endKey() {
@@ -116,11 +123,11 @@ public struct JSONWriter {
     public mutating func beginArray(singleLine: Bool = false) {
         prepareForValue()
         bytes.append(UInt8(ascii: "["))
-        stack.append(Container(isObject: false, singleLine: singleLine || (stack.last?.singleLine ?? false)))
+        push(Container(isObject: false, singleLine: singleLine || (depth > 0 && top.singleLine)))
     }
 
     public mutating func endArray() {
-        precondition(stack.last?.isObject == false, "endArray without matching beginArray")
+        precondition(depth > 0 && !top.isObject, "endArray without matching beginArray")
         close(UInt8(ascii: "]"))
     }
 
@@ -147,19 +154,27 @@ public struct JSONWriter {
         public var count: Int { ends.count }
 
         func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
+
+        /// Appends the encoded string `i` to `out`.
+        func append(_ i: Int, to out: inout [UInt8]) {
+            let r = range(i)
+            bytes.withUnsafeBufferPointer { all in
+                JSONWriter.append(UnsafeBufferPointer(rebasing: all[r]), to: &out)
+            }
+        }
     }
 
     /// `key(strings[i])`, without encoding it again.
     public mutating func key(_ strings: EncodedStrings, _ i: Int) {
         beginKey()
-        bytes.append(contentsOf: strings.bytes[strings.range(i)])
+        strings.append(i, to: &bytes)
         endKey()
     }
 
     /// `value(strings[i])`, without encoding it again.
     public mutating func value(_ strings: EncodedStrings, _ i: Int) {
         prepareForValue()
-        bytes.append(contentsOf: strings.bytes[strings.range(i)])
+        strings.append(i, to: &bytes)
     }
 
     // MARK: Scalars
@@ -171,7 +186,7 @@ public struct JSONWriter {
 
     public mutating func value(_ n: Int) {
         prepareForValue()
-        bytes.append(contentsOf: String(n).utf8)
+        JSONWriter.appendInteger(Int64(n), to: &bytes)
     }
 
     public mutating func value(_ s: String) {
@@ -234,12 +249,14 @@ public struct JSONWriter {
         if inner.isEmpty {
             // Innermost row: written directly, it is the bulk of a large tensor.
             beginArray(singleLine: true)
-            let separator: [UInt8] = style == .pretty ? [UInt8(ascii: ","), UInt8(ascii: " ")] : [UInt8(ascii: ",")]
             for k in 0..<n {
-                if k > 0 { bytes.append(contentsOf: separator) }
+                if k > 0 {
+                    bytes.append(UInt8(ascii: ","))
+                    if style == .pretty { bytes.append(UInt8(ascii: " ")) }
+                }
                 JSONWriter.appendNumber(data[offset + k], to: &bytes)
             }
-            stack[stack.count - 1].count = n
+            top.count = n
             endArray()
             return
         }
@@ -259,40 +276,61 @@ public struct JSONWriter {
     // MARK: Layout
 
     private mutating func prepareForValue() {
-        guard let top = stack.indices.last else {
+        guard depth > 0 else {
             precondition(!wroteTopLevel, "a JSON text has one top-level value")
             wroteTopLevel = true
             return
         }
-        if stack[top].isObject {
-            precondition(stack[top].afterKey, "a value in an object needs a key first")
-            stack[top].afterKey = false
+        if top.isObject {
+            precondition(top.afterKey, "a value in an object needs a key first")
+            top.afterKey = false
         } else {
-            if stack[top].count > 0 { bytes.append(UInt8(ascii: ",")) }
-            startItem(singleLine: stack[top].singleLine)
-            stack[top].count += 1
+            startItem()
+            top.count += 1
         }
     }
 
-    /// Whitespace before a member or element in pretty style.
-    private mutating func startItem(singleLine: Bool) {
-        guard style == .pretty else { return }
-        if singleLine {
-            if stack[stack.count - 1].count > 0 { bytes.append(UInt8(ascii: " ")) }
-        } else {
-            newline(indent: stack.count)
+    /// The comma (after the first) and, in pretty style, the whitespace before a member or
+    /// element of `top`, written in one append.
+    private mutating func startItem() {
+        let comma = top.count > 0
+        switch style {
+        case .compact:
+            if comma { bytes.append(UInt8(ascii: ",")) }
+        case .pretty where top.singleLine:
+            if comma {
+                bytes.append(UInt8(ascii: ","))
+                bytes.append(UInt8(ascii: " "))
+            }
+        case .pretty:
+            let indent = 2 * depth
+            bytes.append(addingCapacity: (comma ? 2 : 1) + indent) { span in
+                if comma { span.append(UInt8(ascii: ",")) }
+                span.append(UInt8(ascii: "\n"))
+                span.append(repeating: UInt8(ascii: " "), count: indent)
+            }
         }
+    }
+
+    private mutating func push(_ container: Container) {
+        if depth > 0 { stack.append(top) }
+        top = container
+        depth += 1
     }
 
     private mutating func close(_ bracket: UInt8) {
-        let container = stack.removeLast()
-        if style == .pretty && !container.singleLine && container.count > 0 { newline(indent: stack.count) }
+        let container = top
+        depth -= 1
+        if depth > 0 { top = stack.removeLast() }
+        if style == .pretty && !container.singleLine && container.count > 0 { newline(indent: depth) }
         bytes.append(bracket)
     }
 
     private mutating func newline(indent: Int) {
-        bytes.append(UInt8(ascii: "\n"))
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
+        bytes.append(addingCapacity: 1 + 2 * indent) { span in
+            span.append(UInt8(ascii: "\n"))
+            span.append(repeating: UInt8(ascii: " "), count: 2 * indent)
+        }
     }
 
     // MARK: Formatting
@@ -311,7 +349,8 @@ public struct JSONWriter {
         }
         if abs(d) < 1e15 && Double(Int64(d)) == d {
             if d == 0 {
-                out.append(contentsOf: (d.sign == .minus ? "-0" : "0").utf8)
+                if d.sign == .minus { out.append(UInt8(ascii: "-")) }
+                out.append(UInt8(ascii: "0"))
                 return
             }
             // Integral: its digits, written straight into the output.
@@ -320,7 +359,8 @@ public struct JSONWriter {
         }
         // Swift's description is the shortest representation that round-trips, and
         // its forms ("0.1", "1e-07", "1.5e+300", "1000000000000000.0") are all valid JSON.
-        out.append(contentsOf: d.description.utf8)
+        var text = d.description
+        text.withUTF8 { append($0, to: &out) }
     }
 
     /// Decimal digits of `n`, without going through a String.
@@ -335,7 +375,21 @@ public struct JSONWriter {
                 buffer[24 - count] = UInt8(ascii: "0") + UInt8(m % 10)
                 m /= 10
             } while m != 0
-            out.append(contentsOf: buffer[(24 - count)...])
+            append(UnsafeBufferPointer(rebasing: buffer.bindMemory(to: UInt8.self)[(24 - count)...]), to: &out)
+        }
+    }
+
+    /// Appends `source` with one capacity check and one copy: `append(contentsOf:)` of an
+    /// ArraySlice, a String's UTF8View or a raw buffer slice takes the generic Sequence path,
+    /// about 100 instructions even for the 4 bytes of a short name.
+    @inline(__always)
+    static func append(_ source: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        guard let start = source.baseAddress, !source.isEmpty else { return }
+        out.append(addingCapacity: source.count) { span in
+            span.withUnsafeMutableBufferPointer { buffer, initialized in
+                buffer.baseAddress!.initialize(from: start, count: source.count)
+                initialized = source.count
+            }
         }
     }
 
@@ -345,7 +399,7 @@ public struct JSONWriter {
         var s = s
         let plain = s.withUTF8 { utf8 in
             for c in utf8 where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return false }
-            out.append(contentsOf: utf8)
+            append(utf8, to: &out)
             return true
         }
         if plain {

@@ -27,7 +27,7 @@ public enum ResultJSON {
         w.endArray()
 
         // Where the edges split in half, and the writer's state inside the edges array.
-        let split = edgeSplit(graph, grads)
+        let split = graph.nodes.withUnsafeBufferPointer { edgeSplit($0, grads) }
         var edgesTemplate = JSONWriter(partOf: w, after: 2)
         edgesTemplate.key("edges")
         edgesTemplate.beginArray()
@@ -121,42 +121,48 @@ public enum ResultJSON {
         var slot: Int { port?.slot ?? graphSlot }
     }
 
+    // These walk the graph through `nodes.withUnsafeBufferPointer`: `nb[n].field` reads in
+    // place, where `graph.nodes[n]` copies the node and retains each of its fields.
+
     /// The gradient of an edge the result reports: one whose value has a name and along
     /// which a gradient flowed; nil for the others.
-    static func reportedGrad(_ graph: Graph, _ grads: Gradients, node n: Int, slot: Int) -> Tensor? {
-        let from = graph.nodes[n].inputs[slot]
-        return graph.nodes[from.node].names[from.output].isEmpty ? nil : grads.edge(node: n, slot: slot)
+    static func reportedGrad(_ nb: UnsafeBufferPointer<Graph.Node>, _ grads: Gradients, node n: Int, slot: Int) -> Tensor? {
+        let from = nb[n].inputs[slot]
+        return nb[from.node].names[from.output].isEmpty ? nil : grads.edge(node: n, slot: slot)
     }
 
     static func forEachEdge(_ model: Model, _ grads: Gradients, nodes range: Range<Int>, _ body: (EdgeRef) -> Void) {
-        let graph = model.graph
-        for n in range where !graph.nodes[n].isLeaf {
-            // Only the identity nodes of composite calls carry these.
-            var port: (call: String, slot: Int)?
-            let annotations = graph.nodes[n].annotations
-            if !annotations.isEmpty, let call = annotations[Annotation.portOf],
-               let slot = annotations[Annotation.portSlot].flatMap(Int.init) {
-                port = (call, slot)
-            }
-            for slot in graph.nodes[n].inputs.indices {
-                guard let g = reportedGrad(graph, grads, node: n, slot: slot) else { continue }
-                body(EdgeRef(from: graph.nodes[n].inputs[slot], node: n, graphSlot: slot, port: port, grad: g))
+        model.graph.nodes.withUnsafeBufferPointer { nb in
+            // Leaves have no inputs, so they give no edges. (Not asked by `isLeaf`: that call
+            // copies the node.)
+            for n in range where !nb[n].inputs.isEmpty {
+                // Only the identity nodes of composite calls carry these; most nodes have no
+                // annotations at all, so the dictionary is not looked into.
+                var port: (call: String, slot: Int)?
+                if !nb[n].annotations.isEmpty, let call = nb[n].annotations[Annotation.portOf],
+                   let slot = nb[n].annotations[Annotation.portSlot].flatMap(Int.init) {
+                    port = (call, slot)
+                }
+                for slot in nb[n].inputs.indices {
+                    guard let g = reportedGrad(nb, grads, node: n, slot: slot) else { continue }
+                    body(EdgeRef(from: nb[n].inputs[slot], node: n, graphSlot: slot, port: port, grad: g))
+                }
             }
         }
     }
 
     /// Where the edges are cut in two: the node where half the graph's input slots have
     /// passed (any cut gives the same bytes), and how many reported edges come before it.
-    static func edgeSplit(_ graph: Graph, _ grads: Gradients) -> (node: Int, edgesBefore: Int) {
+    static func edgeSplit(_ nb: UnsafeBufferPointer<Graph.Node>, _ grads: Gradients) -> (node: Int, edgesBefore: Int) {
         var slots = 0, before = 0
-        for n in graph.nodes.indices {
+        for n in nb.indices {
             if 2 * slots >= grads.edgeCount { return (n, before) }
-            for slot in graph.nodes[n].inputs.indices {
+            for slot in nb[n].inputs.indices {
                 slots += 1
-                if reportedGrad(graph, grads, node: n, slot: slot) != nil { before += 1 }
+                if reportedGrad(nb, grads, node: n, slot: slot) != nil { before += 1 }
             }
         }
-        return (graph.nodes.count, before)
+        return (nb.count, before)
     }
 
     /// Every value's name, encoded once.
@@ -166,9 +172,11 @@ public enum ResultJSON {
 
         init(_ graph: Graph) {
             first.reserveCapacity(graph.nodes.count)
-            for node in graph.nodes {
-                first.append(strings.count)
-                for name in node.names { strings.append(name) }
+            graph.nodes.withUnsafeBufferPointer { nb in
+                for n in nb.indices {
+                    first.append(strings.count)
+                    for name in nb[n].names { strings.append(name) }
+                }
             }
         }
 
