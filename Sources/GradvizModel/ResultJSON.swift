@@ -50,7 +50,8 @@ public enum ResultJSON {
                 p.key("grads")
                 p.beginObject()
                 for (_, v) in model.namedValues {
-                    if let g = grads[v] { p.key(names.strings, names[v]); p.tensor(g) }
+                    if let d = grads.scalar(v) { p.key(names.strings, names[v]); p.value(d) }
+                    else if let g = grads[v] { p.key(names.strings, names[v]); p.tensor(g) }
                 }
                 p.endObject()
             default:
@@ -63,7 +64,10 @@ public enum ResultJSON {
                     p.key(keys, 1)
                     if let port = edge.port { p.value(port.call) } else { p.value(names.strings, names[ValueID(node: edge.node)]) }
                     p.key(keys, 2); p.value(edge.slot)
-                    p.key(keys, 3); p.tensor(edge.grad)
+                    p.key(keys, 3)
+                    // A scalar gradient is written as the number it is stored as (no Tensor made).
+                    if let d = grads.scalarEdge(node: edge.node, slot: edge.graphSlot) { p.value(d) }
+                    else { p.tensor(grads.edge(node: edge.node, slot: edge.graphSlot)!) }
                     p.endObject()
                 }
             }
@@ -104,7 +108,7 @@ public enum ResultJSON {
         var out: [Edge] = []
         forEachEdge(model, grads, nodes: graph.nodes.indices) { e in
             out.append(Edge(from: graph.name(e.from), to: e.port?.call ?? graph.nodes[e.node].names[0],
-                            slot: e.slot, grad: e.grad, node: e.node, graphSlot: e.graphSlot))
+                            slot: e.slot, grad: grads.edge(node: e.node, slot: e.graphSlot)!, node: e.node, graphSlot: e.graphSlot))
         }
         return out
     }
@@ -116,7 +120,6 @@ public enum ResultJSON {
         let node: Int
         let graphSlot: Int
         let port: (call: String, slot: Int)?
-        let grad: Tensor
         /// The slot the result file gives: the argument's position for a composite call.
         var slot: Int { port?.slot ?? graphSlot }
     }
@@ -124,11 +127,11 @@ public enum ResultJSON {
     // These walk the graph through `nodes.withUnsafeBufferPointer`: `nb[n].field` reads in
     // place, where `graph.nodes[n]` copies the node and retains each of its fields.
 
-    /// The gradient of an edge the result reports: one whose value has a name and along
-    /// which a gradient flowed; nil for the others.
-    static func reportedGrad(_ nb: UnsafeBufferPointer<Graph.Node>, _ grads: Gradients, node n: Int, slot: Int) -> Tensor? {
+    /// Whether the result reports an edge: one whose value has a name and along which a
+    /// gradient flowed.
+    static func isReported(_ nb: UnsafeBufferPointer<Graph.Node>, _ grads: Gradients, node n: Int, slot: Int) -> Bool {
         let from = nb[n].inputs[slot]
-        return nb[from.node].names[from.output].isEmpty ? nil : grads.edge(node: n, slot: slot)
+        return !nb[from.node].names[from.output].isEmpty && grads.hasEdge(node: n, slot: slot)
     }
 
     static func forEachEdge(_ model: Model, _ grads: Gradients, nodes range: Range<Int>, _ body: (EdgeRef) -> Void) {
@@ -144,8 +147,8 @@ public enum ResultJSON {
                     port = (call, slot)
                 }
                 for slot in nb[n].inputs.indices {
-                    guard let g = reportedGrad(nb, grads, node: n, slot: slot) else { continue }
-                    body(EdgeRef(from: nb[n].inputs[slot], node: n, graphSlot: slot, port: port, grad: g))
+                    guard isReported(nb, grads, node: n, slot: slot) else { continue }
+                    body(EdgeRef(from: nb[n].inputs[slot], node: n, graphSlot: slot, port: port))
                 }
             }
         }
@@ -159,7 +162,7 @@ public enum ResultJSON {
             if 2 * slots >= grads.edgeCount { return (n, before) }
             for slot in nb[n].inputs.indices {
                 slots += 1
-                if reportedGrad(nb, grads, node: n, slot: slot) != nil { before += 1 }
+                if isReported(nb, grads, node: n, slot: slot) { before += 1 }
             }
         }
         return (nb.count, before)
