@@ -95,7 +95,9 @@ typealias PlanRef = ValueID
 /// A node of the plan: everything `Graph` will record, plus shapes and where it came from.
 struct PlanNode {
     enum Kind {
-        case input(Tensor?, InputInit?, requiresGradient: Bool)
+        // Boxed: an input's fields are large and inputs are few, and every plan node is as
+        // big as its largest kind (a plan node is copied and freed once per node).
+        indirect case input(Tensor?, InputInit?, requiresGradient: Bool)
         case constant(Double)
         case op(any Op)
     }
