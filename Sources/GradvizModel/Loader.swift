@@ -40,8 +40,13 @@ public struct ModelLoader {
     ]
 
     public let file: String
+    /// From this size on (bytes), the file is read while it is parsed: see `loadStreaming`.
+    public let streamingFrom: Int
 
-    public init(file: String) { self.file = file }
+    public init(file: String, streamingFrom: Int = 1 << 18) {
+        self.file = file
+        self.streamingFrom = streamingFrom
+    }
 
     /// `phase` is told when each step ends ("parse", "plan", "graph"), for timing.
     public static func load(path: String, phase: (String) -> Void = { _ in }) throws -> Model {
@@ -63,12 +68,48 @@ public struct ModelLoader {
     }
 
     public func load(_ bytes: [UInt8], phase: (String) -> Void = { _ in }) throws -> Model {
+        if bytes.count >= streamingFrom { return try loadStreaming(bytes, phase: phase) }
         let root: JSONValue
-        do { root = try JSONValue.parse(bytes) } catch { throw ModelError(file: file, position: error.position, message: "invalid JSON: \(error.message)") }
+        do { root = try JSONValue.parse(bytes) } catch { throw invalidJSON(error) }
         phase("parse")
         var builder = PlanBuilder(file: file)
         try builder.read(root)
         phase("plan")
+        return try build(builder, root, phase: phase)
+    }
+
+    /// A large file is parsed on another core while this one reads the nodes the parser has
+    /// finished: reading them takes longer than parsing, so the parse costs almost nothing.
+    /// The result is `load`'s: the streamed reading makes every check, and after any
+    /// mistake the finished document is read again in order, for the message `load` gives.
+    func loadStreaming(_ bytes: [UInt8], phase: (String) -> Void) throws -> Model {
+        let feed = NodeFeed(key: "nodes")
+        DispatchQueue.global(qos: .userInitiated).async {
+            do throws(JSONError) { feed.finish(.success(try JSONValue.parse(bytes, streaming: feed))) } catch { feed.finish(.failure(error)) }
+        }
+        var builder = PlanBuilder(file: file)
+        var streamed = false
+        if let prelude = feed.prelude() {
+            do {
+                try builder.read(prelude: prelude, next: feed.next, complete: { try feed.result().get() })
+                streamed = true
+            } catch {}
+        }
+        let root: JSONValue
+        do { root = try feed.result().get() } catch { throw invalidJSON(error) }
+        if !streamed {
+            builder = PlanBuilder(file: file)
+            try builder.read(root)
+        }
+        phase("parse+plan")
+        return try build(builder, root, phase: phase)
+    }
+
+    func invalidJSON(_ error: JSONError) -> ModelError {
+        ModelError(file: file, position: error.position, message: "invalid JSON: \(error.message)")
+    }
+
+    private func build(_ builder: consuming PlanBuilder, _ root: consuming JSONValue, phase: (String) -> Void) throws -> Model {
         let model = try builder.build()
         phase("graph")
         // The parsed text and the plan are a few small objects per node: for a large model,
@@ -80,6 +121,89 @@ public struct ModelLoader {
     }
 
     public func load(_ text: String) throws -> Model { try load(Array(text.utf8)) }
+}
+
+/// The nodes of a document being parsed, handed from the parsing thread to the reading one
+/// in batches (a lock per node would cost more than reading it).
+final class NodeFeed: JSONArrayStream, @unchecked Sendable {
+    let key: String
+    private let condition = NSCondition()
+    // Shared, under `condition`.
+    private var started: [JSONMember]?
+    private var published: [JSONValue] = []
+    private var finished: Result<JSONValue, JSONError>?
+    // The parsing thread's own.
+    private var batch: [JSONValue] = []
+    // The reading thread's own.
+    private var taken: [JSONValue] = []
+    private var nextIndex = 0
+
+    init(key: String) { self.key = key }
+
+    // MARK: Parsing thread
+
+    func start(_ membersBefore: [JSONMember]) {
+        condition.lock()
+        started = membersBefore
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func element(_ value: JSONValue) {
+        batch.append(value)
+        if batch.count == 256 { publish() }
+    }
+
+    private func publish() {
+        condition.lock()
+        published.append(contentsOf: batch)
+        condition.broadcast()
+        condition.unlock()
+        batch.removeAll(keepingCapacity: true)
+    }
+
+    func finish(_ result: Result<JSONValue, JSONError>) {
+        publish()
+        condition.lock()
+        finished = result
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    // MARK: Reading thread
+
+    /// The top-level members before the nodes, or nil when the document ends (or fails)
+    /// without the nodes array opening.
+    func prelude() -> [JSONMember]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while started == nil && finished == nil { condition.wait() }
+        return started
+    }
+
+    /// The next node, waiting for the parser; nil once the document is complete and every
+    /// node has been given.
+    func next() -> JSONValue? {
+        if nextIndex == taken.count {
+            condition.lock()
+            while published.isEmpty && finished == nil { condition.wait() }
+            swap(&taken, &published)
+            published.removeAll(keepingCapacity: true)
+            condition.unlock()
+            nextIndex = 0
+            if taken.isEmpty { return nil }
+        }
+        nextIndex += 1
+        return taken[nextIndex - 1]
+    }
+
+    /// The whole document, once parsed.
+    func result() -> Result<JSONValue, JSONError> {
+        condition.lock()
+        defer { condition.unlock() }
+        while finished == nil { condition.wait() }
+        return finished!
+    }
 }
 
 /// Whatever is handed to another thread only to be freed there; nothing reads it.

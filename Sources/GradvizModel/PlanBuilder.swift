@@ -68,6 +68,17 @@ struct PlanBuilder: ExprDomain {
     // MARK: - Sections
 
     mutating func read(_ root: JSONValue) throws {
+        let (inputs, nodes) = try readTopLevel(root)
+        try declareIds(inputs, nodes)
+        if let f = root["functions"] { try readFunctions(f) }
+        try readInputs(inputs)
+        try readNodes(nodes)
+        try readEnd(root, nodes)
+    }
+
+    /// The top level's own checks (known keys, version, name, description); returns the
+    /// "inputs" and "nodes" sections.
+    mutating func readTopLevel(_ root: JSONValue) throws -> (inputs: JSONValue, nodes: JSONValue) {
         guard let members = root.objectMembers else {
             throw fail("the model must be a JSON object, got \(root.kindDescription)", at: root.position)
         }
@@ -83,16 +94,63 @@ struct PlanBuilder: ExprDomain {
         description = try optionalString(root["description"], "description")
         guard let inputs = root["inputs"] else { throw fail("missing \"inputs\" (an object of input ids)", at: root.position) }
         guard let nodes = root["nodes"] else { throw fail("missing \"nodes\" (an array of nodes)", at: root.position) }
-        try declareIds(inputs, nodes)
-        if let f = root["functions"] { try readFunctions(f) }
-        try readInputs(inputs)
-        try readNodes(nodes)
+        return (inputs, nodes)
+    }
+
+    /// Outputs and seeds, once every node is read.
+    mutating func readEnd(_ root: JSONValue, _ nodes: JSONValue) throws {
         try readOutputs(root["outputs"], nodes)
         if let s = root["seed"] { try readSeeds(s) }
         for r in outputs where seeds[r] == nil && Tensor.count(of: shape(r)) != 1 {
             let n = self.nodes[r.node].names[r.output]
             throw fail("output '\(n)' has shape \(shapeText(shape(r))): a non-scalar output needs a \"seed\" of that shape", at: root["seed"]?.position ?? root.position)
         }
+    }
+
+    /// Reads a model while another thread is still parsing it (see `ModelLoader`). `prelude`
+    /// holds the top-level members before "nodes", `next()` gives each node as the parser
+    /// finishes it (nil after the last), `complete()` waits for the whole document.
+    ///
+    /// It makes every check `read` makes, in another order, so it succeeds exactly when
+    /// `read` does and then builds the same plan. After an error the caller reads the
+    /// document again with `read`, whose message (the first mistake in `read`'s order) is
+    /// the one to show.
+    mutating func read(prelude: [JSONMember], next: () -> JSONValue?, complete: () throws -> JSONValue) throws {
+        struct ReadInOrder: Error {}
+        let head = JSONValue(.object(prelude))
+        guard let inputs = head["inputs"] else { throw ReadInOrder() }
+        try declareIds(inputs, JSONValue(.array([])))
+        if let f = head["functions"] { try readFunctions(f) }
+        try readInputs(inputs)
+        var count = 0, declaredNodes = 0
+        while let node = next() {
+            if count == declaredNodes {
+                if needsGeneratedIds(node) {
+                    // Generated ids avoid every id the file declares, later ones too.
+                    guard let all = try complete()["nodes"]?.arrayElements else { throw ReadInOrder() }
+                    for later in all[count...] { try declareNodeIds(later) }
+                    declaredNodes = all.count
+                } else {
+                    try declareNodeIds(node)
+                    declaredNodes += 1
+                }
+            }
+            try readNode(node)
+            count += 1
+        }
+        let root = try complete()
+        // "functions" after "nodes" was not read before them: `read` must do it.
+        guard root.member("functions") == nil || head.member("functions") != nil else { throw ReadInOrder() }
+        let nodes = try readTopLevel(root).nodes
+        guard nodes.arrayElements?.count == count, declaredNodes == count else { throw ReadInOrder() }
+        try readEnd(root, nodes)
+    }
+
+    /// Whether reading `node` may generate ids (an expression, a function call).
+    func needsGeneratedIds(_ node: JSONValue) -> Bool {
+        guard node["expr"] == nil else { return true }
+        guard !table.functions.isEmpty, let op = node["op"]?.stringValue else { return false }
+        return table.functions[op] != nil
     }
 
     func unknownKey(_ key: String, _ known: [String], what: String) -> String {
@@ -129,31 +187,35 @@ struct PlanBuilder: ExprDomain {
         guard let list = nodes.arrayElements else {
             throw fail("\"nodes\" must be an array of nodes, got \(nodes.kindDescription)", at: nodes.position)
         }
-        func declare(_ id: String, _ at: SourcePosition, what: String) throws {
-            guard PlanBuilder.isIdentifier(id) else {
-                throw fail("\(what) '\(id)' is not a valid id (letters, digits, _ and ., not starting with a digit or .)", at: at)
-            }
-            if let first = declared.updateValue(at, forKey: id) {
-                throw fail("duplicate id '\(id)' (first defined at \(first))", at: at)
-            }
-        }
         declared.reserveCapacity(members.count + list.count)
         ids.reserveCapacity(members.count + list.count)
         for m in members { try declare(m.key, m.keyPosition, what: "input id") }
-        for node in list {
-            guard node.objectMembers != nil else { throw fail("a node must be an object, got \(node.kindDescription)", at: node.position) }
-            if let id = node["id"] {
-                guard let s = id.stringValue else { throw fail("node \"id\" must be a string, got \(id.kindDescription)", at: id.position) }
-                try declare(s, id.position, what: "node id")
+        for node in list { try declareNodeIds(node) }
+    }
+
+    mutating func declare(_ id: String, _ at: SourcePosition, what: String) throws {
+        guard PlanBuilder.isIdentifier(id) else {
+            throw fail("\(what) '\(id)' is not a valid id (letters, digits, _ and ., not starting with a digit or .)", at: at)
+        }
+        if let first = declared.updateValue(at, forKey: id) {
+            throw fail("duplicate id '\(id)' (first defined at \(first))", at: at)
+        }
+    }
+
+    /// Declares the ids a node defines ("id" or "outputs").
+    mutating func declareNodeIds(_ node: JSONValue) throws {
+        guard node.objectMembers != nil else { throw fail("a node must be an object, got \(node.kindDescription)", at: node.position) }
+        if let id = node["id"] {
+            guard let s = id.stringValue else { throw fail("node \"id\" must be a string, got \(id.kindDescription)", at: id.position) }
+            try declare(s, id.position, what: "node id")
+        }
+        if let outs = node["outputs"] {
+            guard let arr = outs.arrayElements, !arr.isEmpty else {
+                throw fail("node \"outputs\" must be a non-empty array of ids", at: outs.position)
             }
-            if let outs = node["outputs"] {
-                guard let arr = outs.arrayElements, !arr.isEmpty else {
-                    throw fail("node \"outputs\" must be a non-empty array of ids", at: outs.position)
-                }
-                for o in arr {
-                    guard let s = o.stringValue else { throw fail("node \"outputs\" must hold id strings, got \(o.kindDescription)", at: o.position) }
-                    try declare(s, o.position, what: "output id")
-                }
+            for o in arr {
+                guard let s = o.stringValue else { throw fail("node \"outputs\" must hold id strings, got \(o.kindDescription)", at: o.position) }
+                try declare(s, o.position, what: "output id")
             }
         }
     }
@@ -454,49 +516,53 @@ struct PlanBuilder: ExprDomain {
         let list = v.arrayElements!
         nodes.reserveCapacity(nodes.count + list.count)
         places.reserveCapacity(nodes.count + list.count)
-        for node in list {
-            let fields = try NodeFields(node.objectMembers!) { m in
-                fail("node: " + unknownKey(m.key, ModelLoader.nodeKeys, what: "key"), at: m.keyPosition)
-            }
-            let names: [String]
-            if let id = fields.id {
-                guard fields.outputs == nil else { throw fail("a node has \"id\" or \"outputs\", not both", at: id.value.position) }
-                names = [id.value.stringValue!]
-            } else if let outs = fields.outputs {
-                names = outs.value.arrayElements!.map { $0.stringValue! }
-            } else {
-                throw fail("a node needs an \"id\" (or \"outputs\" for several results)", at: node.position)
-            }
-            context = Context(base: names[0], rootName: names[0], rootOffset: -1, depth: 0, group: nil, calls: [],
-                              position: node.position, names: names, line: node.position.line)
-            var group: String?
-            if let g = fields.group?.value {
-                guard let s = g.stringValue, !s.isEmpty, !s.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty }) else {
-                    throw fail("\(context.what): \"group\" must be a path like \"block1/attn\" (no empty parts)", at: g.position)
-                }
-                group = s
-            }
-            context.group = group
-            let first = nodes.count
-            // The node's first value; a node with several outputs has them in order after it.
-            let result: PlanRef
-            if let exprValue = fields.expr?.value {
-                for m in [fields.op, fields.inputs, fields.attrs] { if let m { throw fail("\(context.what): \"\(m.key)\" cannot be used with \"expr\"", at: m.keyPosition) } }
-                guard names.count == 1 else { throw fail("\(context.what): an \"expr\" node has one \"id\"", at: node.position) }
-                result = try readExpression(exprValue)
-            } else {
-                result = try readOpNode(fields, at: node.position, names: names)
-            }
-            // Annotations of the node as written: its label and doc on the result, its group
-            // and line on everything it expanded into.
-            for i in first..<nodes.count {
-                nodes[i].line = context.line
-                if let group { nodes[i].annotations[Annotation.group] = group }
-            }
-            if let label = try optionalString(fields.label?.value, "label") { nodes[result.node].annotations[Annotation.label] = label }
-            if let doc = try optionalString(fields.doc?.value, "doc") { nodes[result.node].annotations[Annotation.doc] = doc }
-            for (k, n) in names.enumerated() { define(n, PlanRef(node: result.node, output: result.output + k)) }
+        for node in list { try readNode(node) }
+    }
+
+    /// Reads one node of "nodes" (its ids are declared).
+    mutating func readNode(_ node: JSONValue) throws {
+        let fields = try NodeFields(node.objectMembers!) { m in
+            fail("node: " + unknownKey(m.key, ModelLoader.nodeKeys, what: "key"), at: m.keyPosition)
         }
+        let names: [String]
+        if let id = fields.id {
+            guard fields.outputs == nil else { throw fail("a node has \"id\" or \"outputs\", not both", at: id.value.position) }
+            names = [id.value.stringValue!]
+        } else if let outs = fields.outputs {
+            names = outs.value.arrayElements!.map { $0.stringValue! }
+        } else {
+            throw fail("a node needs an \"id\" (or \"outputs\" for several results)", at: node.position)
+        }
+        context = Context(base: names[0], rootName: names[0], rootOffset: -1, depth: 0, group: nil, calls: [],
+                          position: node.position, names: names, line: node.position.line)
+        var group: String?
+        if let g = fields.group?.value {
+            guard let s = g.stringValue, !s.isEmpty, !s.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty }) else {
+                throw fail("\(context.what): \"group\" must be a path like \"block1/attn\" (no empty parts)", at: g.position)
+            }
+            group = s
+        }
+        context.group = group
+        let first = nodes.count
+        // The node's first value; a node with several outputs has them in order after it.
+        let result: PlanRef
+        if let exprValue = fields.expr?.value {
+            for m in [fields.op, fields.inputs, fields.attrs] { if let m { throw fail("\(context.what): \"\(m.key)\" cannot be used with \"expr\"", at: m.keyPosition) } }
+            guard names.count == 1 else { throw fail("\(context.what): an \"expr\" node has one \"id\"", at: node.position) }
+            result = try readExpression(exprValue)
+        } else {
+            result = try readOpNode(fields, at: node.position, names: names)
+        }
+        // Annotations of the node as written: its label and doc on the result, its group
+        // and line on everything it expanded into.
+        for i in first..<nodes.count {
+            nodes[i].line = context.line
+            if let group { nodes[i].annotations[Annotation.group] = group }
+        }
+        if let label = try optionalString(fields.label?.value, "label") { nodes[result.node].annotations[Annotation.label] = label }
+        if let doc = try optionalString(fields.doc?.value, "doc") { nodes[result.node].annotations[Annotation.doc] = doc }
+        for (k, n) in names.enumerated() { define(n, PlanRef(node: result.node, output: result.output + k)) }
+
     }
 
     /// Resolves a name used by the node being read.
