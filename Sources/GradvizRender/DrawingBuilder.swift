@@ -302,7 +302,7 @@ final class DrawingBuilder {
     /// tensor. `name` is already escaped.
     func valueRows(_ name: String, _ value: Tensor) -> [String] {
         if value.isScalar {
-            return ["<TR><TD><B>\(name)</B> = \(escapeForHTMLLabel(fmt.number(value.data[0])))</TD></TR>"]
+            return ["<TR><TD><B>\(name)\(htmlLabelSpace)</B>= \(escapeForHTMLLabel(fmt.number(value.data[0])))</TD></TR>"]
         }
         return ["<TR><TD><B>\(name)</B></TD></TR>",
                 "<TR><TD><FONT POINT-SIZE=\"9\">\(htmlLines(fmt.preview(value), align: "CENTER"))</FONT></TD></TR>"]
@@ -358,9 +358,11 @@ final class DrawingBuilder {
         for value in node.values where !value.isScalar {
             rows.append("<TR><TD><FONT POINT-SIZE=\"8\">\(htmlLines(fmt.preview(value), align: "CENTER"))</FONT></TD></TR>")
         }
+        // The label, unless it only repeats the id or the symbol drawn above ("MSE"), then
+        // the id, apart ("wᵀx · u": see `htmlLabelSpace`).
         var names = escapeForHTMLLabel(key(n).replacingOccurrences(of: ",", with: ", "))
-        if let label = node.annotations[Annotation.label], label != key(n) {
-            names = "<B>\(escapeForHTMLLabel(label))</B> \(names)"
+        if let label = node.annotations[Annotation.label], label != key(n), label != symbol {
+            names = "<B>\(escapeForHTMLLabel(label))\(htmlLabelSpace)</B>· \(names)"
         }
         rows.append("<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"\(palette.muted)\">\(names)</FONT></TD></TR>")
         return table(rows)

@@ -146,6 +146,38 @@ final class RenderTests: XCTestCase {
         XCTAssertFalse(try ids(doc, class: "backward").isEmpty)
     }
 
+    // MARK: Labels
+
+    /// The label of a node and its id are separate pieces of text: in SVG each is its own
+    /// <text>, and a space opening the second one is stripped by viewers ("wᵀxu").
+    func testLabelAndIdAreApart() throws {
+        let m = try load(Self.packageRoot.appendingPathComponent("samples/neuron.json"))
+        let dot = String(decoding: try Renderer.render(m.0, m.1, format: .dot, options: RenderOptions()), as: UTF8.self)
+        XCTAssertTrue(dot.contains("<B>wᵀx&#160;</B>· u"), "the space closes the label's piece")
+        let doc = try svg(m)
+        let pieces = try doc.nodes(forXPath: "//*[@id='node-u']//*[local-name()='text']").compactMap(\.stringValue)
+        XCTAssertEqual(pieces.map { $0.trimmingCharacters(in: .whitespaces) }, ["@", "wᵀx", "· u"])
+        XCTAssertTrue(try text(doc, id: "output-y")?.contains("y\u{00A0}= ") == true, "the output's name and value too")
+    }
+
+    /// No piece of text in any drawing starts with a space a viewer would strip.
+    func testNoTextPieceStartsWithASpace() throws {
+        let files = Self.jsonFiles(in: Self.referenceDirectory) + Self.jsonFiles(in: Self.packageRoot.appendingPathComponent("samples"))
+        for file in files {
+            let doc = try svg(try load(file))
+            for piece in try doc.nodes(forXPath: "//*[local-name()='text']").compactMap(\.stringValue) {
+                guard let first = piece.first, piece.contains(where: { !$0.isWhitespace }) else { continue }
+                XCTAssertFalse(first.isWhitespace, "\(file.lastPathComponent): '\(piece)'")
+            }
+        }
+    }
+
+    func testLabelThatRepeatsTheSymbolIsShownOnce() throws {
+        let m = try load(Self.packageRoot.appendingPathComponent("samples/split.json"))
+        let pieces = try svg(m).nodes(forXPath: "//*[@id='node-L']//*[local-name()='text']").compactMap(\.stringValue)
+        XCTAssertEqual(pieces, ["MSE", "L"])
+    }
+
     // MARK: Escaping
 
     func testHostileTextIsEscaped() throws {
