@@ -354,9 +354,14 @@ final class DrawingBuilder {
         if !shown.isEmpty {
             rows.append("<TR><TD><FONT POINT-SIZE=\"8\">\(htmlLines(shown.joined(separator: " "), wrap: 32, align: "CENTER"))</FONT></TD></TR>")
         }
-        // A tensor's preview sits in its op's node; its edges carry one line each.
-        for value in node.values where !value.isScalar {
-            rows.append("<TR><TD><FONT POINT-SIZE=\"8\">\(htmlLines(fmt.preview(value), align: "CENTER"))</FONT></TD></TR>")
+        // A tensor's preview sits in its op's node; its edges carry one line each. The
+        // rows of an op with several outputs say which output they show ("a: 1×2 […]").
+        for (k, value) in node.values.enumerated() where !value.isScalar {
+            var preview = htmlLines(fmt.preview(value), align: "CENTER")
+            if node.values.count > 1 {
+                preview = "<B>\(escapeForHTMLLabel(valueName(ValueID(node: n, output: k))))</B>: " + preview
+            }
+            rows.append("<TR><TD><FONT POINT-SIZE=\"8\">\(preview)</FONT></TD></TR>")
         }
         // The label, unless it only repeats the id or the symbol drawn above ("MSE"), then
         // the id, apart ("wᵀx · u": see `htmlLabelSpace`).

@@ -178,6 +178,18 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(pieces, ["MSE", "L"])
     }
 
+    func testRowsOfAMultiOutputOpNameTheirOutputs() throws {
+        let m = try load(Self.packageRoot.appendingPathComponent("samples/split.json"))
+        let node = try XCTUnwrap(try text(svg(m), id: "node-a,g"))
+        XCTAssertTrue(node.contains("a: 1×2 [0.3173, 0.4531]"), node)
+        XCTAssertTrue(node.contains("g: 1×2 [0.5179, 1.09]"), node)
+        XCTAssertTrue(node.contains("split halves\u{00A0}· a, g"), node)
+        // A single-output op's preview has no name in front.
+        let one = try load(json: #"{"inputs": {"x": [1, 2]}, "nodes": [{"id": "y", "op": "tanh", "inputs": ["x"]}, {"id": "s", "op": "sum", "inputs": ["y"]}]}"#)
+        let y = try XCTUnwrap(try text(svg(one), id: "node-y"))
+        XCTAssertFalse(y.contains("y: "), y)
+    }
+
     // MARK: Escaping
 
     func testHostileTextIsEscaped() throws {
