@@ -494,7 +494,9 @@ final class DrawingBuilder {
             color = palette.bad
             e["penwidth"] = "3"
             text += "\n⚠ exploding"
-        } else if norm < options.vanish {
+        } else if norm < options.vanish, g.data.contains(where: { $0 != 0 }) {
+            // Tiny but not zero: an exactly-zero gradient comes from a zero input or a
+            // dead ReLU, not from vanishing, and is drawn plainly.
             classes.append("vanishing")
             color = palette.vanish
             e["style"] = "dotted"

@@ -276,12 +276,18 @@ final class RenderTests: XCTestCase {
     }
 
     func testVanishingAndExplodingGradients() throws {
-        let m = try load(json: #"{"inputs": {"x": -1, "w": 1e6}, "nodes": [{"id": "r", "op": "relu", "inputs": ["x"]}, {"id": "y", "op": "mul", "inputs": ["r", "w"]}, {"id": "z", "op": "add", "inputs": ["y", "x"]}]}"#)
+        let m = try load(json: #"{"inputs": {"x": -1, "w": 1e6, "s": {"value": 1e-9, "grad": false}}, "nodes": [{"id": "r", "op": "relu", "inputs": ["x"]}, {"id": "y", "op": "mul", "inputs": ["r", "w"]}, {"id": "v", "op": "mul", "inputs": ["x", "s"]}, {"id": "z", "op": "add", "inputs": ["y", "v"]}]}"#)
         var options = RenderOptions()
         options.colorBy = .grad
         let doc = try svg(m, options)
-        XCTAssertTrue(try ids(doc, class: "vanishing").contains("b-r-0"))
+        let vanishing = try ids(doc, class: "vanishing")
+        XCTAssertTrue(vanishing.contains("b-v-0"), "1e-9 is tiny but not zero: \(vanishing)")
         XCTAssertTrue(try ids(doc, class: "exploding").contains("b-y-0"))
+        // Exactly zero is a dead ReLU (r) or a zero input (r into w), not a vanishing gradient.
+        XCTAssertFalse(vanishing.contains("b-r-0"), "\(vanishing)")
+        XCTAssertFalse(vanishing.contains("b-y-1"), "\(vanishing)")
+        XCTAssertTrue(try text(doc, id: "b-r-0")?.contains("∇ 0") == true)
+        XCTAssertFalse(try text(doc, id: "b-r-0")?.contains("vanishing") ?? true)
     }
 
     func testCheckMarks() throws {
