@@ -302,7 +302,7 @@ final class DrawingBuilder {
     /// tensor. `name` is already escaped.
     func valueRows(_ name: String, _ value: Tensor) -> [String] {
         if value.isScalar {
-            return ["<TR><TD><B>\(name)</B> = \(escapeForHTMLLabel(fmt.number(value.data[0])))</TD></TR>"]
+            return ["<TR><TD><B>\(name)\(htmlLabelSpace)</B>= \(escapeForHTMLLabel(fmt.number(value.data[0])))</TD></TR>"]
         }
         return ["<TR><TD><B>\(name)</B></TD></TR>",
                 "<TR><TD><FONT POINT-SIZE=\"9\">\(htmlLines(fmt.preview(value), align: "CENTER"))</FONT></TD></TR>"]
@@ -354,13 +354,20 @@ final class DrawingBuilder {
         if !shown.isEmpty {
             rows.append("<TR><TD><FONT POINT-SIZE=\"8\">\(htmlLines(shown.joined(separator: " "), wrap: 32, align: "CENTER"))</FONT></TD></TR>")
         }
-        // A tensor's preview sits in its op's node; its edges carry one line each.
-        for value in node.values where !value.isScalar {
-            rows.append("<TR><TD><FONT POINT-SIZE=\"8\">\(htmlLines(fmt.preview(value), align: "CENTER"))</FONT></TD></TR>")
+        // A tensor's preview sits in its op's node; its edges carry one line each. The
+        // rows of an op with several outputs say which output they show ("a: 1×2 […]").
+        for (k, value) in node.values.enumerated() where !value.isScalar {
+            var preview = htmlLines(fmt.preview(value), align: "CENTER")
+            if node.values.count > 1 {
+                preview = "<B>\(escapeForHTMLLabel(valueName(ValueID(node: n, output: k))))</B>: " + preview
+            }
+            rows.append("<TR><TD><FONT POINT-SIZE=\"8\">\(preview)</FONT></TD></TR>")
         }
+        // The label, unless it only repeats the id or the symbol drawn above ("MSE"), then
+        // the id, apart ("wᵀx · u": see `htmlLabelSpace`).
         var names = escapeForHTMLLabel(key(n).replacingOccurrences(of: ",", with: ", "))
-        if let label = node.annotations[Annotation.label], label != key(n) {
-            names = "<B>\(escapeForHTMLLabel(label))</B> \(names)"
+        if let label = node.annotations[Annotation.label], label != key(n), label != symbol {
+            names = "<B>\(escapeForHTMLLabel(label))\(htmlLabelSpace)</B>· \(names)"
         }
         rows.append("<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"\(palette.muted)\">\(names)</FONT></TD></TR>")
         return table(rows)
@@ -487,7 +494,9 @@ final class DrawingBuilder {
             color = palette.bad
             e["penwidth"] = "3"
             text += "\n⚠ exploding"
-        } else if norm < options.vanish {
+        } else if norm < options.vanish, g.data.contains(where: { $0 != 0 }) {
+            // Tiny but not zero: an exactly-zero gradient comes from a zero input or a
+            // dead ReLU, not from vanishing, and is drawn plainly.
             classes.append("vanishing")
             color = palette.vanish
             e["style"] = "dotted"

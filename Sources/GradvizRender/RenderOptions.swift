@@ -28,7 +28,8 @@ public struct RenderOptions: Sendable {
     /// Draw only the neighbourhood of this value (by id), `depth` edges in each direction.
     public var focus: String?
     public var depth: Int = 2
-    /// Gradient norms below `vanish` or above `explode` mark their edges.
+    /// Gradient norms below `vanish` (but not exactly zero: a zero input or a dead ReLU
+    /// gives those) or above `explode` mark their edges.
     public var vanish: Double = 1e-7
     public var explode: Double = 1e3
     public var colorBy: ColorBy = .none

@@ -113,6 +113,14 @@ public func escapeForHTMLLabel(_ text: String) -> String {
     return escaped
 }
 
+/// The space between two differently styled pieces of an HTML-like label: end the first
+/// piece with it, inside its tags, as in `<B>MSE&#160;</B>L`. Graphviz draws each piece
+/// as its own SVG `<text>` placed at its own x, and SVG viewers strip the whitespace at
+/// both ends of a `<text>` (librsvg strips U+00A0 too): a space opening the second piece
+/// (`<B>MSE</B> L`) is lost and the pieces touch ("MSEL"), while a space closing the first
+/// one still pushes the second to the right. Inside one piece, plain spaces are fine.
+public let htmlLabelSpace = "&#160;"
+
 /// Escapes text for a plain label so it is drawn literally: only backslashes are special
 /// there. Quoting for DOT output is cgraph's job (it quotes and escapes `"` itself), and
 /// the SVG writer escapes `<`, `>` and `&`.

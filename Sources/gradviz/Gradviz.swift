@@ -82,7 +82,7 @@ struct DrawingOptions: ParsableArguments {
     var depth: Int = 2
     @Option(name: .customLong("max-nodes"), help: "Past this many nodes, draw the part nearest the outputs (or --focus) and say what was folded.")
     var maxNodes: Int = 1500
-    @Option(help: "Mark gradient edges whose norm is below this.")
+    @Option(help: "Mark gradient edges whose norm is below this (an exactly-zero gradient is not marked).")
     var vanish: Double = 1e-7
     @Option(help: "Mark gradient edges whose norm is above this.")
     var explode: Double = 1e3

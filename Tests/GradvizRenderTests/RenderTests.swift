@@ -146,6 +146,50 @@ final class RenderTests: XCTestCase {
         XCTAssertFalse(try ids(doc, class: "backward").isEmpty)
     }
 
+    // MARK: Labels
+
+    /// The label of a node and its id are separate pieces of text: in SVG each is its own
+    /// <text>, and a space opening the second one is stripped by viewers ("wᵀxu").
+    func testLabelAndIdAreApart() throws {
+        let m = try load(Self.packageRoot.appendingPathComponent("samples/neuron.json"))
+        let dot = String(decoding: try Renderer.render(m.0, m.1, format: .dot, options: RenderOptions()), as: UTF8.self)
+        XCTAssertTrue(dot.contains("<B>wᵀx&#160;</B>· u"), "the space closes the label's piece")
+        let doc = try svg(m)
+        let pieces = try doc.nodes(forXPath: "//*[@id='node-u']//*[local-name()='text']").compactMap(\.stringValue)
+        XCTAssertEqual(pieces.map { $0.trimmingCharacters(in: .whitespaces) }, ["@", "wᵀx", "· u"])
+        XCTAssertTrue(try text(doc, id: "output-y")?.contains("y\u{00A0}= ") == true, "the output's name and value too")
+    }
+
+    /// No piece of text in any drawing starts with a space a viewer would strip.
+    func testNoTextPieceStartsWithASpace() throws {
+        let files = Self.jsonFiles(in: Self.referenceDirectory) + Self.jsonFiles(in: Self.packageRoot.appendingPathComponent("samples"))
+        for file in files {
+            let doc = try svg(try load(file))
+            for piece in try doc.nodes(forXPath: "//*[local-name()='text']").compactMap(\.stringValue) {
+                guard let first = piece.first, piece.contains(where: { !$0.isWhitespace }) else { continue }
+                XCTAssertFalse(first.isWhitespace, "\(file.lastPathComponent): '\(piece)'")
+            }
+        }
+    }
+
+    func testLabelThatRepeatsTheSymbolIsShownOnce() throws {
+        let m = try load(Self.packageRoot.appendingPathComponent("samples/split.json"))
+        let pieces = try svg(m).nodes(forXPath: "//*[@id='node-L']//*[local-name()='text']").compactMap(\.stringValue)
+        XCTAssertEqual(pieces, ["MSE", "L"])
+    }
+
+    func testRowsOfAMultiOutputOpNameTheirOutputs() throws {
+        let m = try load(Self.packageRoot.appendingPathComponent("samples/split.json"))
+        let node = try XCTUnwrap(try text(svg(m), id: "node-a,g"))
+        XCTAssertTrue(node.contains("a: 1×2 [0.3173, 0.4531]"), node)
+        XCTAssertTrue(node.contains("g: 1×2 [0.5179, 1.09]"), node)
+        XCTAssertTrue(node.contains("split halves\u{00A0}· a, g"), node)
+        // A single-output op's preview has no name in front.
+        let one = try load(json: #"{"inputs": {"x": [1, 2]}, "nodes": [{"id": "y", "op": "tanh", "inputs": ["x"]}, {"id": "s", "op": "sum", "inputs": ["y"]}]}"#)
+        let y = try XCTUnwrap(try text(svg(one), id: "node-y"))
+        XCTAssertFalse(y.contains("y: "), y)
+    }
+
     // MARK: Escaping
 
     func testHostileTextIsEscaped() throws {
@@ -232,12 +276,18 @@ final class RenderTests: XCTestCase {
     }
 
     func testVanishingAndExplodingGradients() throws {
-        let m = try load(json: #"{"inputs": {"x": -1, "w": 1e6}, "nodes": [{"id": "r", "op": "relu", "inputs": ["x"]}, {"id": "y", "op": "mul", "inputs": ["r", "w"]}, {"id": "z", "op": "add", "inputs": ["y", "x"]}]}"#)
+        let m = try load(json: #"{"inputs": {"x": -1, "w": 1e6, "s": {"value": 1e-9, "grad": false}}, "nodes": [{"id": "r", "op": "relu", "inputs": ["x"]}, {"id": "y", "op": "mul", "inputs": ["r", "w"]}, {"id": "v", "op": "mul", "inputs": ["x", "s"]}, {"id": "z", "op": "add", "inputs": ["y", "v"]}]}"#)
         var options = RenderOptions()
         options.colorBy = .grad
         let doc = try svg(m, options)
-        XCTAssertTrue(try ids(doc, class: "vanishing").contains("b-r-0"))
+        let vanishing = try ids(doc, class: "vanishing")
+        XCTAssertTrue(vanishing.contains("b-v-0"), "1e-9 is tiny but not zero: \(vanishing)")
         XCTAssertTrue(try ids(doc, class: "exploding").contains("b-y-0"))
+        // Exactly zero is a dead ReLU (r) or a zero input (r into w), not a vanishing gradient.
+        XCTAssertFalse(vanishing.contains("b-r-0"), "\(vanishing)")
+        XCTAssertFalse(vanishing.contains("b-y-1"), "\(vanishing)")
+        XCTAssertTrue(try text(doc, id: "b-r-0")?.contains("∇ 0") == true)
+        XCTAssertFalse(try text(doc, id: "b-r-0")?.contains("vanishing") ?? true)
     }
 
     func testCheckMarks() throws {

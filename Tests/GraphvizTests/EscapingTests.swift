@@ -58,4 +58,26 @@ final class EscapingTests: XCTestCase {
         let texts = try document.nodes(forXPath: "//*[local-name()='text']").compactMap(\.stringValue)
         XCTAssertEqual(Set(texts), ["bold", markup], "\(texts)")
     }
+
+    /// Graphviz draws differently styled pieces as separate SVG <text>s, and viewers strip
+    /// a <text>'s leading and trailing whitespace (librsvg even U+00A0): a space must close
+    /// the first piece, where its width still moves the second piece right.
+    func testSpaceBetweenStyledPiecesSurvivesSVG() throws {
+        func pieces(_ html: String) throws -> [(text: String, x: Double)] {
+            let graph = Graph(name: "pieces")
+            graph.node("n").setHTMLLabel(html)
+            let document = try XMLDocument(data: Data(try graph.render(format: "svg")))
+            return try document.nodes(forXPath: "//*[local-name()='text']").map { node in
+                let x = try node.nodes(forXPath: "@x").first?.stringValue ?? ""
+                return (node.stringValue ?? "", try XCTUnwrap(Double(x)))
+            }
+        }
+        let touching = try pieces("<B>MSE</B>L")
+        let apart = try pieces("<B>MSE" + htmlLabelSpace + "</B>L")
+        XCTAssertEqual(touching.map(\.text), ["MSE", "L"])
+        XCTAssertEqual(apart.map { $0.text.trimmingCharacters(in: .whitespaces) }, ["MSE", "L"])
+        XCTAssertEqual(apart[1].text, "L", "nothing at the start of the second piece for a viewer to strip")
+        let gap = (apart[1].x - apart[0].x) - (touching[1].x - touching[0].x)
+        XCTAssertGreaterThan(gap, 1, "the space widens the first piece: \(apart) vs \(touching)")
+    }
 }
