@@ -91,7 +91,8 @@ public struct ModelLoader {
         var streamed = false
         if let prelude = feed.prelude() {
             do {
-                try builder.read(prelude: prelude, next: feed.next, complete: { try feed.result().get() })
+                // A node takes some 50 bytes of JSON (`{"id": "v1", "op": "relu", "inputs": ["v0"]}`).
+                try builder.read(prelude: prelude, expectedNodes: bytes.count / 48, next: feed.next, complete: { try feed.result().get() })
                 streamed = true
             } catch {}
         }

@@ -8,11 +8,15 @@ struct PlanBuilder: ExprDomain {
     var nodes: [PlanNode] = []
     /// Where each plan node was written, for errors found while computing.
     var places: [Place] = []
-    /// Ids defined so far.
-    var ids: [String: PlanRef] = [:]
-    /// Every id the file declares (inputs and node outputs) and where.
-    var declared: [String: SourcePosition] = [:]
-    /// Generated names (declared ones are in `declared`): generated ids avoid both.
+    /// Every id the file declares (inputs and node outputs): where, and its value once the
+    /// id is defined. One table for both: an id is declared, then defined, then used
+    /// nearby, so the second and later lookups find its entry in the cache.
+    var ids: [String: Id] = [:]
+    struct Id {
+        var position: SourcePosition
+        var ref: PlanRef?
+    }
+    /// Generated names (declared ones are in `ids`): generated ids avoid both.
     var generated: Set<String> = []
     var counters: [String: Int] = [:]
     var defaultOps: [String: any Op] = [:]
@@ -115,11 +119,15 @@ struct PlanBuilder: ExprDomain {
     /// `read` does and then builds the same plan. After an error the caller reads the
     /// document again with `read`, whose message (the first mistake in `read`'s order) is
     /// the one to show.
-    mutating func read(prelude: [JSONMember], next: () -> JSONValue?, complete: () throws -> JSONValue) throws {
+    /// `expectedNodes`: about how many nodes the file has, to make room for them up front.
+    mutating func read(prelude: [JSONMember], expectedNodes: Int, next: () -> JSONValue?, complete: () throws -> JSONValue) throws {
         struct ReadInOrder: Error {}
         let head = JSONValue(.object(prelude))
         guard let inputs = head["inputs"] else { throw ReadInOrder() }
         try declareIds(inputs, JSONValue(.array([])))
+        ids.reserveCapacity(ids.count + expectedNodes)
+        nodes.reserveCapacity(expectedNodes)
+        places.reserveCapacity(expectedNodes)
         if let f = head["functions"] { try readFunctions(f) }
         try readInputs(inputs)
         var count = 0, declaredNodes = 0
@@ -187,7 +195,6 @@ struct PlanBuilder: ExprDomain {
         guard let list = nodes.arrayElements else {
             throw fail("\"nodes\" must be an array of nodes, got \(nodes.kindDescription)", at: nodes.position)
         }
-        declared.reserveCapacity(members.count + list.count)
         ids.reserveCapacity(members.count + list.count)
         for m in members { try declare(m.key, m.keyPosition, what: "input id") }
         for node in list { try declareNodeIds(node) }
@@ -197,8 +204,8 @@ struct PlanBuilder: ExprDomain {
         guard PlanBuilder.isIdentifier(id) else {
             throw fail("\(what) '\(id)' is not a valid id (letters, digits, _ and ., not starting with a digit or .)", at: at)
         }
-        if let first = declared.updateValue(at, forKey: id) {
-            throw fail("duplicate id '\(id)' (first defined at \(first))", at: at)
+        if let first = ids.updateValue(Id(position: at), forKey: id) {
+            throw fail("duplicate id '\(id)' (first defined at \(first.position))", at: at)
         }
     }
 
@@ -567,13 +574,14 @@ struct PlanBuilder: ExprDomain {
 
     /// Resolves a name used by the node being read.
     func lookup(_ name: String, at position: SourcePosition, column: Int? = nil) throws -> PlanRef {
-        if let r = ids[name] { return r }
+        let entry = ids[name]
+        if let r = entry?.ref { return r }
         let place = column.map { "\(context.what), expr column \($0)" } ?? context.what
-        if let later = declared[name] {
+        if let later = entry?.position {
             throw fail("\(place): '\(name)' is defined later (at \(later)); a node may only use ids defined before it", at: position)
         }
         var message = "\(place): undefined id '\(name)'"
-        if let near = nearestName(to: name, in: Array(ids.keys).sorted()) { message += " (did you mean '\(near)'?)" }
+        if let near = nearestName(to: name, in: definedIds) { message += " (did you mean '\(near)'?)" }
         throw fail(message, at: position)
     }
 
@@ -702,9 +710,9 @@ struct PlanBuilder: ExprDomain {
             guard let items = v.arrayElements, !items.isEmpty else { throw fail("\"outputs\" must be a non-empty array of ids", at: v.position) }
             for item in items {
                 guard let s = item.stringValue else { throw fail("\"outputs\" must hold id strings, got \(item.kindDescription)", at: item.position) }
-                guard let r = ids[s] else {
+                guard let r = ids[s]?.ref else {
                     var message = "\"outputs\": undefined id '\(s)'"
-                    if let near = nearestName(to: s, in: Array(ids.keys).sorted()) { message += " (did you mean '\(near)'?)" }
+                    if let near = nearestName(to: s, in: definedIds) { message += " (did you mean '\(near)'?)" }
                     throw fail(message, at: item.position)
                 }
                 guard !outputs.contains(r) else { throw fail("\"outputs\": '\(s)' is listed twice", at: item.position) }
@@ -713,14 +721,14 @@ struct PlanBuilder: ExprDomain {
         } else {
             guard let last = nodesValue.arrayElements!.last else { throw fail("\"nodes\" is empty: there is nothing to compute", at: nodesValue.position) }
             let names = last["id"].map { [$0.stringValue!] } ?? last["outputs"]!.arrayElements!.map { $0.stringValue! }
-            outputs = names.map { ids[$0]! }
+            outputs = names.map { ids[$0]!.ref! }
         }
     }
 
     mutating func readSeeds(_ v: JSONValue) throws {
         guard let members = v.objectMembers else { throw fail("\"seed\" must be an object of output id: gradient", at: v.position) }
         for m in members {
-            guard let r = ids[m.key], outputs.contains(r) else {
+            guard let r = ids[m.key]?.ref, outputs.contains(r) else {
                 throw fail("\"seed\": '\(m.key)' is not an output (outputs: \(outputs.map { nodes[$0.node].names[$0.output] }.joined(separator: ", ")))", at: m.keyPosition)
             }
             let t = try readTensor(m.value, what: "seed for '\(m.key)'")
@@ -752,8 +760,11 @@ struct PlanBuilder: ExprDomain {
     }
 
     mutating func define(_ name: String, _ r: PlanRef) {
-        ids[name] = r
+        ids[name, default: Id(position: .unknown)].ref = r
     }
+
+    /// The ids defined so far, sorted (for "did you mean").
+    var definedIds: [String] { ids.filter { $0.value.ref != nil }.keys.sorted() }
 
     @discardableResult
     mutating func append(_ node: PlanNode, at place: Place) -> PlanRef {
@@ -790,7 +801,7 @@ struct PlanBuilder: ExprDomain {
         return name
     }
 
-    func isTaken(_ name: String) -> Bool { declared[name] != nil || generated.contains(name) }
+    func isTaken(_ name: String) -> Bool { ids[name] != nil || generated.contains(name) }
 
     static let anonymous = [""]
     static let scalarShape: [[Int]] = [[]]
