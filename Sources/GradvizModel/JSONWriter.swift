@@ -78,6 +78,11 @@ public struct JSONWriter {
         wroteTopLevel = part.wroteTopLevel
     }
 
+    /// Room for `capacity` bytes in all, e.g. before splicing parts of a known size.
+    public mutating func reserveCapacity(_ capacity: Int) {
+        bytes.reserveCapacity(capacity)
+    }
+
     /// The finished document with the newline a text file ends with.
     public mutating func fileBytes() -> [UInt8] {
         precondition(depth == 0, "unbalanced begin/end")

@@ -5,90 +5,130 @@ import GradvizCore
 public enum ResultJSON {
     /// Serializes a computed model. Non-finite numbers, which JSON cannot hold, are written
     /// as the strings "NaN", "Infinity" and "-Infinity".
-    ///
-    /// A large result is written in four parts at once (values, grads, and each half of the
-    /// edges), one per core available: formatting numbers is most of the work, and the
-    /// parts are spliced in order, so the bytes are the same as written in one go.
     public static func write(_ model: Model, _ grads: Gradients, style: JSONWriter.Style = .pretty) -> [UInt8] {
-        write(model, grads, style: style, concurrentFrom: 10_000)
+        prepare(model, style: style).write(grads)
     }
 
-    /// `concurrentFrom`: the node count from which the parts are written concurrently.
+    /// `concurrentFrom`: the node count from which parts are written concurrently.
     static func write(_ model: Model, _ grads: Gradients, style: JSONWriter.Style, concurrentFrom: Int) -> [UInt8] {
-        let graph = model.graph
-        let names = NameTable(graph)
-        // About 40 bytes per value and gradient and 70 per edge line, for scalars.
-        var w = JSONWriter(style: style, capacity: 80 * graph.nodes.count + 70 * grads.edgeCount)
-        w.beginObject()
-        w.key("gradviz"); w.value(1)
-        w.key("outputs")
-        w.beginArray(singleLine: true)
-        for v in model.outputs { w.value(names.strings, names[v]) }
-        w.endArray()
+        Prepared(model, style: style, concurrentFrom: concurrentFrom).write(grads)
+    }
 
-        // Where the edges split in half, and the writer's state inside the edges array.
-        let split = graph.nodes.withUnsafeBufferPointer { edgeSplit($0, grads) }
-        var edgesTemplate = JSONWriter(partOf: w, after: 2)
-        edgesTemplate.key("edges")
-        edgesTemplate.beginArray()
-        let keys = JSONWriter.EncodedStrings(["from", "to", "slot", "grad"])
+    /// Starts writing what needs no gradients (every name encoded once, the "values"
+    /// section); `Prepared.write(_:)` adds the gradients. For a large model the start runs
+    /// on another core, so it is done while this one runs the backward pass.
+    public static func prepare(_ model: Model, style: JSONWriter.Style = .pretty) -> Prepared {
+        Prepared(model, style: style, concurrentFrom: 10_000)
+    }
 
-        let parts = UnsafeMutableBufferPointer<JSONWriter>.allocate(capacity: 4)
-        defer { parts.deallocate() }
-        let template = w
-        let work = { (part: Int) in
-            var p: JSONWriter
-            switch part {
-            case 0:
-                p = JSONWriter(partOf: template, capacity: 40 * graph.nodes.count)
-                p.key("values")
-                p.beginObject()
-                for (_, v) in model.namedValues { p.key(names.strings, names[v]); p.tensor(graph.value(v)) }
-                p.endObject()
-            case 1:
-                p = JSONWriter(partOf: template, after: 1, capacity: 40 * graph.nodes.count)
-                p.key("grads")
-                p.beginObject()
-                for (_, v) in model.namedValues {
-                    if let d = grads.scalar(v) { p.key(names.strings, names[v]); p.value(d) }
-                    else if let g = grads[v] { p.key(names.strings, names[v]); p.tensor(g) }
+    /// A result file being written. A large one is written in parts at once (values while
+    /// the backward pass runs; then grads and each half of the edges), one per core:
+    /// formatting numbers is most of the work, and the parts are spliced in order, so the
+    /// bytes are the same as written in one go.
+    public final class Prepared: @unchecked Sendable {
+        let model: Model
+        let concurrent: Bool
+        private var names = NameTable()
+        /// The document up to the sections: `{ "gradviz": 1, "outputs": [...]`.
+        private var head: JSONWriter
+        private var values: JSONWriter?
+        private let started = DispatchGroup()
+
+        init(_ model: Model, style: JSONWriter.Style, concurrentFrom: Int) {
+            self.model = model
+            concurrent = model.graph.nodes.count >= concurrentFrom
+            head = JSONWriter(style: style)
+            if concurrent {
+                started.enter()
+                DispatchQueue.global(qos: .userInitiated).async {
+                    self.start()
+                    self.started.leave()
                 }
-                p.endObject()
-            default:
-                let half = part == 2 ? 0..<split.node : split.node..<graph.nodes.count
-                p = JSONWriter(partOf: edgesTemplate, after: part == 2 ? 0 : split.edgesBefore, capacity: 35 * grads.edgeCount)
-                forEachEdge(model, grads, nodes: half) { edge in
-                    // One edge a line: readable, and easy to grep.
-                    p.beginObject(singleLine: true)
-                    p.key(keys, 0); p.value(names.strings, names[edge.from])
-                    p.key(keys, 1)
-                    if let port = edge.port { p.value(port.call) } else { p.value(names.strings, names[ValueID(node: edge.node)]) }
-                    p.key(keys, 2); p.value(edge.slot)
-                    p.key(keys, 3)
-                    // A scalar gradient is written as the number it is stored as (no Tensor made).
-                    if let d = grads.scalarEdge(node: edge.node, slot: edge.graphSlot) { p.value(d) }
-                    else { p.tensor(grads.edge(node: edge.node, slot: edge.graphSlot)!) }
-                    p.endObject()
-                }
+            } else {
+                start()
             }
-            (parts.baseAddress! + part).initialize(to: p)
         }
-        if graph.nodes.count >= concurrentFrom {
-            DispatchQueue.concurrentPerform(iterations: 4, execute: work)
-        } else {
-            for part in 0..<4 { work(part) }
-        }
-        defer { _ = parts.baseAddress!.deinitialize(count: 4) }
 
-        w.append(part: parts[0])
-        w.append(part: parts[1])
-        w.key("edges")
-        w.beginArray()
-        w.append(part: parts[2])
-        w.append(part: parts[3])
-        w.endArray()
-        w.endObject()
-        return w.fileBytes()
+        private func start() {
+            let graph = model.graph
+            names = NameTable(graph)
+            head.beginObject()
+            head.key("gradviz"); head.value(1)
+            head.key("outputs")
+            head.beginArray(singleLine: true)
+            for v in model.outputs { head.value(names.strings, names[v]) }
+            head.endArray()
+            var p = JSONWriter(partOf: head, capacity: 40 * graph.nodes.count)
+            p.key("values")
+            p.beginObject()
+            for (_, v) in model.namedValues { p.key(names.strings, names[v]); p.tensor(graph.value(v)) }
+            p.endObject()
+            values = p
+        }
+
+        /// The whole file, with the gradients of `grads` (which must come from this model).
+        public func write(_ grads: Gradients) -> [UInt8] {
+            started.wait()
+            let graph = model.graph, names = names, model = model
+            // Where the edges split in half, and the writer's state inside the edges array.
+            let split = graph.nodes.withUnsafeBufferPointer { edgeSplit($0, grads) }
+            var edgesTemplate = JSONWriter(partOf: head, after: 2)
+            edgesTemplate.key("edges")
+            edgesTemplate.beginArray()
+            let keys = JSONWriter.EncodedStrings(["from", "to", "slot", "grad"])
+
+            let parts = UnsafeMutableBufferPointer<JSONWriter>.allocate(capacity: 3)
+            defer { parts.deallocate() }
+            let template = head
+            let work = { (part: Int) in
+                var p: JSONWriter
+                if part == 0 {
+                    p = JSONWriter(partOf: template, after: 1, capacity: 40 * graph.nodes.count)
+                    p.key("grads")
+                    p.beginObject()
+                    for (_, v) in model.namedValues {
+                        if let d = grads.scalar(v) { p.key(names.strings, names[v]); p.value(d) }
+                        else if let g = grads[v] { p.key(names.strings, names[v]); p.tensor(g) }
+                    }
+                    p.endObject()
+                } else {
+                    let half = part == 1 ? 0..<split.node : split.node..<graph.nodes.count
+                    p = JSONWriter(partOf: edgesTemplate, after: part == 1 ? 0 : split.edgesBefore, capacity: 35 * grads.edgeCount)
+                    forEachEdge(model, grads, nodes: half) { edge in
+                        // One edge a line: readable, and easy to grep.
+                        p.beginObject(singleLine: true)
+                        p.key(keys, 0); p.value(names.strings, names[edge.from])
+                        p.key(keys, 1)
+                        if let port = edge.port { p.value(port.call) } else { p.value(names.strings, names[ValueID(node: edge.node)]) }
+                        p.key(keys, 2); p.value(edge.slot)
+                        p.key(keys, 3)
+                        // A scalar gradient is written as the number it is stored as (no Tensor made).
+                        if let d = grads.scalarEdge(node: edge.node, slot: edge.graphSlot) { p.value(d) }
+                        else { p.tensor(grads.edge(node: edge.node, slot: edge.graphSlot)!) }
+                        p.endObject()
+                    }
+                }
+                (parts.baseAddress! + part).initialize(to: p)
+            }
+            if concurrent {
+                DispatchQueue.concurrentPerform(iterations: 3, execute: work)
+            } else {
+                for part in 0..<3 { work(part) }
+            }
+            defer { _ = parts.baseAddress!.deinitialize(count: 3) }
+
+            var w = head
+            w.reserveCapacity(w.bytes.count + values!.bytes.count + parts.reduce(0) { $0 + $1.bytes.count } + 64)
+            w.append(part: values!)
+            w.append(part: parts[0])
+            w.key("edges")
+            w.beginArray()
+            w.append(part: parts[1])
+            w.append(part: parts[2])
+            w.endArray()
+            w.endObject()
+            return w.fileBytes()
+        }
     }
 
     public struct Edge {
@@ -172,6 +212,8 @@ public enum ResultJSON {
     struct NameTable {
         var strings = JSONWriter.EncodedStrings()
         var first: [Int] = []
+
+        init() {}
 
         init(_ graph: Graph) {
             first.reserveCapacity(graph.nodes.count)
