@@ -29,6 +29,10 @@ public struct ModelLoader {
     /// Deepest nesting of function calls inside function calls.
     public static let maxCallDepth = 64
     static let maxAttributeMagnitude = 1 << 40
+    /// False in a process that ends after its model (the command line): the parse tree and
+    /// the plan are then never freed, which would only keep a core busy for nothing.
+    /// Set it before loading, from one thread.
+    nonisolated(unsafe) public static var freesParseTree = true
 
     static let topLevelKeys = ["gradviz", "name", "description", "inputs", "functions", "nodes", "outputs", "seed"]
     static let inputKeys = ["value", "shape", "init", "fill", "mean", "std", "low", "high", "seed", "grad", "label", "doc"]
@@ -115,9 +119,14 @@ public struct ModelLoader {
         phase("graph")
         // The parsed text and the plan are a few small objects per node: for a large model,
         // freeing them takes as long as building the graph did. Another core does it while
-        // this one goes on with the model.
+        // this one goes on with the model; a process that ends after this model leaves it
+        // to the system.
         let garbage = Garbage(contents: (consume root, consume builder))
-        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(garbage) {} }
+        if ModelLoader.freesParseTree {
+            DispatchQueue.global(qos: .utility).async { withExtendedLifetime(garbage) {} }
+        } else {
+            Garbage.kept.append(garbage)
+        }
         return model
     }
 
@@ -210,6 +219,8 @@ final class NodeFeed: JSONArrayStream, @unchecked Sendable {
 /// Whatever is handed to another thread only to be freed there; nothing reads it.
 private struct Garbage: @unchecked Sendable {
     let contents: Any
+    /// Parse trees and plans kept to the end of the process (`ModelLoader.freesParseTree`).
+    nonisolated(unsafe) static var kept: [Garbage] = []
 }
 
 /// A value of the plan: output `output` of plan node `node`. Plan node n becomes graph

@@ -146,13 +146,16 @@ struct Render: ParsableCommand {
             throw UserError("refusing to write \(format.rawValue) to a terminal; use -o FILE")
         }
         let clock = PhaseClock()
+        ModelLoader.freesParseTree = false   // the process ends after this model
         let model = try ModelLoader.load(path: self.model, phase: clock.lap)
+        // What needs no gradients is written on another core during the backward pass.
+        let result = format == .json ? ResultJSON.prepare(model) : nil
         let grads: Gradients
         do { grads = try model.backward() } catch { throw ModelError(file: model.file, position: nil, message: "\(error)") }
         clock.lap("backward")
         let bytes: [UInt8]
-        if format == .json {
-            bytes = ResultJSON.write(model, grads)
+        if let result {
+            bytes = result.write(grads)
         } else {
             bytes = try Renderer.render(model, grads, format: format, options: drawing.renderOptions)
         }
