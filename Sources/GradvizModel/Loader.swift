@@ -88,34 +88,48 @@ public struct ModelLoader {
     /// mistake the finished document is read again in order, for the message `load` gives.
     func loadStreaming(_ bytes: [UInt8], phase: (String) -> Void) throws -> Model {
         let feed = NodeFeed(key: "nodes")
+        // A node takes some 50 bytes of JSON (`{"id": "v1", "op": "relu", "inputs": ["v0"]}`).
+        let expectedNodes = bytes.count / 48
+        let planFeed = PlanFeed(file: file, capacity: expectedNodes)
         DispatchQueue.global(qos: .userInitiated).async {
             do throws(JSONError) { feed.finish(.success(try JSONValue.parse(bytes, streaming: feed))) } catch { feed.finish(.failure(error)) }
+            // Parsing is done before reading is: the rest of this core's time goes to
+            // computing the nodes already planned.
+            planFeed.run()
         }
         var builder = PlanBuilder(file: file)
         var streamed = false
         if let prelude = feed.prelude() {
             do {
-                // A node takes some 50 bytes of JSON (`{"id": "v1", "op": "relu", "inputs": ["v0"]}`).
-                try builder.read(prelude: prelude, expectedNodes: bytes.count / 48, next: feed.next, complete: { try feed.result().get() })
+                try builder.read(prelude: prelude, expectedNodes: expectedNodes, next: feed.next,
+                                 complete: { try feed.result().get() }, publish: planFeed.publish)
                 streamed = true
             } catch {}
         }
         let root: JSONValue
-        do { root = try feed.result().get() } catch { throw invalidJSON(error) }
-        if !streamed {
+        do { root = try feed.result().get() } catch {
+            planFeed.cancel()
+            throw invalidJSON(error)
+        }
+        guard streamed else {
+            planFeed.cancel()
             builder = PlanBuilder(file: file)
             try builder.read(root)
+            phase("parse+plan")
+            return try build(builder, root, phase: phase)
         }
         phase("parse+plan")
-        return try build(builder, root, phase: phase)
+        planFeed.planComplete()
+        return try build(builder, root, graph: try planFeed.graph(), phase: phase)
     }
 
     func invalidJSON(_ error: JSONError) -> ModelError {
         ModelError(file: file, position: error.position, message: "invalid JSON: \(error.message)")
     }
 
-    private func build(_ builder: consuming PlanBuilder, _ root: consuming JSONValue, phase: (String) -> Void) throws -> Model {
-        let model = try builder.build()
+    private func build(_ builder: consuming PlanBuilder, _ root: consuming JSONValue, graph: GraphBuilder? = nil,
+                       phase: (String) -> Void) throws -> Model {
+        let model = try builder.build(continuing: graph)
         phase("graph")
         // The parsed text and the plan are a few small objects per node: for a large model,
         // freeing them takes as long as building the graph did. Another core does it while

@@ -120,7 +120,9 @@ struct PlanBuilder: ExprDomain {
     /// document again with `read`, whose message (the first mistake in `read`'s order) is
     /// the one to show.
     /// `expectedNodes`: about how many nodes the file has, to make room for them up front.
-    mutating func read(prelude: [JSONMember], expectedNodes: Int, next: () -> JSONValue?, complete: () throws -> JSONValue) throws {
+    /// `publish` is given the plan nodes (and their places) as they are made, in batches.
+    mutating func read(prelude: [JSONMember], expectedNodes: Int, next: () -> JSONValue?, complete: () throws -> JSONValue,
+                       publish: (ArraySlice<PlanNode>, ArraySlice<Place>) -> Void) throws {
         struct ReadInOrder: Error {}
         let head = JSONValue(.object(prelude))
         guard let inputs = head["inputs"] else { throw ReadInOrder() }
@@ -130,7 +132,7 @@ struct PlanBuilder: ExprDomain {
         places.reserveCapacity(expectedNodes)
         if let f = head["functions"] { try readFunctions(f) }
         try readInputs(inputs)
-        var count = 0, declaredNodes = 0
+        var count = 0, declaredNodes = 0, published = 0
         while let node = next() {
             if count == declaredNodes {
                 if needsGeneratedIds(node) {
@@ -145,7 +147,13 @@ struct PlanBuilder: ExprDomain {
             }
             try readNode(node)
             count += 1
+            if nodes.count - published >= 256 {
+                // A node is final once read (its group, label and doc are set by then).
+                publish(nodes[published...], places[published...])
+                published = nodes.count
+            }
         }
+        publish(nodes[published...], places[published...])
         let root = try complete()
         // "functions" after "nodes" was not read before them: `read` must do it.
         guard root.member("functions") == nil || head.member("functions") != nil else { throw ReadInOrder() }
@@ -881,26 +889,10 @@ struct PlanBuilder: ExprDomain {
 
     // MARK: - Building the graph
 
-    func build() throws -> Model {
-        let graph = Graph()
-        graph.reserveCapacity(nodes.count)
-        var lines: [Int] = []
-        lines.reserveCapacity(nodes.count)
-        for i in nodes.indices {
-            lines.append(nodes[i].line)
-            switch nodes[i].kind {
-            case .input(let t, let initializer, let requiresGradient):
-                graph.addInput(nodes[i].names[0], t ?? initializer!.tensor(), requiresGradient: requiresGradient, annotations: nodes[i].annotations)
-            case .constant(let d):
-                graph.addConstant(Tensor(d), annotations: nodes[i].annotations)
-            case .op(let op):
-                do {
-                    try graph.record(op, nodes[i].inputs, names: nodes[i].names, annotations: nodes[i].annotations)
-                } catch {
-                    throw fail("\(places[i].what): \(error.message)", at: places[i].position)
-                }
-            }
-        }
+    /// The model: the plan's nodes computed into a graph, after those `graph` already has.
+    func build(continuing graph: GraphBuilder? = nil) throws -> Model {
+        var g = graph ?? GraphBuilder(file: file, capacity: nodes.count)
+        for i in g.count..<nodes.count { try g.add(nodes[i], at: places[i]) }
         // Every named value in definition order: the file's ids and the generated ones
         // (expression intermediates, composite ports and bodies) alike.
         var namedValues: [(name: String, value: ValueID)] = []
@@ -908,7 +900,7 @@ struct PlanBuilder: ExprDomain {
         for n in nodes.indices {
             for (k, name) in nodes[n].names.enumerated() where !name.isEmpty { namedValues.append((name, ValueID(node: n, output: k))) }
         }
-        return Model(file: file, name: name, description: description, graph: graph, outputs: outputs, seeds: seeds,
-                     namedValues: namedValues, calls: calls, functions: table.functions, lines: lines)
+        return Model(file: file, name: name, description: description, graph: g.graph, outputs: outputs, seeds: seeds,
+                     namedValues: namedValues, calls: calls, functions: table.functions, lines: g.lines)
     }
 }

@@ -80,6 +80,10 @@ final class StreamingLoadTests: XCTestCase {
             #"{"inputs": {"x": 1}, "nodes": [\#(node), {"id": "c", "expr": "a * ("}]}"#,
             #"{"inputs": {"x": 1}, "nodes": [\#(node), {"id": "c", "op": "matmul", "inputs": ["a", "x"]}]}"#,
             #"{"inputs": {"x": {"shape": [2], "init": "normall"}}, "nodes": [\#(node)]}"#,
+            // Found only when computing (a class index out of range): alone, it is the error;
+            // with a mistake later in the file, that mistake is (the plan is checked first).
+            #"{"inputs": {"z": [[1, 2, 3]], "t": {"value": [7], "grad": false}}, "nodes": [{"id": "L", "op": "cross_entropy", "inputs": ["z", "t"]}]}"#,
+            #"{"inputs": {"z": [[1, 2, 3]], "t": {"value": [7], "grad": false}}, "nodes": [{"id": "L", "op": "cross_entropy", "inputs": ["z", "t"]}, {"id": "M", "op": "matmul", "inputs": ["z", "z"]}]}"#,
         ]
         for text in cases { assertSameLoad(text) }
     }
