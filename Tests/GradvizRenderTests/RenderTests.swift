@@ -112,6 +112,51 @@ final class RenderTests: XCTestCase {
         XCTAssertFalse(dot.contains("concentrate"))
     }
 
+    /// The attribute blocks of the edges in laid-out DOT whose key starts with `prefix`.
+    func edgeBlocks(_ dot: String, key prefix: String) -> [Substring] {
+        dot.components(separatedBy: "];").compactMap { block in
+            guard let r = block.range(of: "[key=\"" + prefix) else { return nil }
+            return block[r.lowerBound...]
+        }
+    }
+
+    func hasAttribute(_ block: Substring, _ name: String) -> Bool {
+        block.range(of: "(^|[\\[\\s,])" + name + "=", options: .regularExpression) != nil
+    }
+
+    /// Up to 600 nodes, values and gradients are edge `label`s, which dot lays out as
+    /// nodes (never under a node box or on another label); larger drawings place them as
+    /// `xlabel`s after layout, which keeps a 1,000-op drawing at a few seconds.
+    func testEdgeLabelsAreLaidOutUpTo600Nodes() throws {
+        let m = try reference("fanout_scalar")
+        let dot = String(decoding: try Renderer.render(m.0, m.1, format: .dot, options: RenderOptions()), as: UTF8.self)
+        let forward = edgeBlocks(dot, key: "f"), backward = edgeBlocks(dot, key: "b")
+        XCTAssertFalse(forward.isEmpty)
+        XCTAssertFalse(backward.isEmpty)
+        for block in forward + backward where !block.contains("sum-total") {
+            XCTAssertTrue(hasAttribute(block, "label"), String(block))
+            XCTAssertFalse(hasAttribute(block, "xlabel"), String(block))
+        }
+        XCTAssertTrue(backward.contains { $0.contains("label=\"∇ ") })
+
+        // 620 ops in 31 chains of 20 over 10 inputs (a single chain of 600 overflows the
+        // stack inside libgvc, with xlabels as before).
+        var nodes: [String] = []
+        for i in 0..<620 {
+            let a = i >= 31 ? "v\(i - 31)" : "x\(i % 10)"
+            nodes.append("{\"id\": \"v\(i)\", \"op\": \"\(i % 2 == 0 ? "mul" : "add")\", \"inputs\": [\"\(a)\", \"x\((i * 3) % 10)\"]}")
+        }
+        let inputs = (0..<10).map { "\"x\($0)\": 0.999" }.joined(separator: ", ")
+        let large = try load(json: #"{"inputs": {"# + inputs + #"}, "outputs": ["v619", "v618"], "nodes": ["# + nodes.joined(separator: ",") + "]}")
+        let largeDot = String(decoding: try Renderer.render(large.0, large.1, format: .dot, options: RenderOptions()), as: UTF8.self)
+        let largeBackward = edgeBlocks(largeDot, key: "b")
+        XCTAssertGreaterThan(largeBackward.count, 20)
+        for block in largeBackward where !block.contains("sum-total") {
+            XCTAssertTrue(hasAttribute(block, "xlabel"), String(block))
+            XCTAssertFalse(hasAttribute(block, "label"), String(block))
+        }
+    }
+
     func testTooltipsGiveTheModelLine() throws {
         let m = try load(json: """
             {"inputs": {"x": 2},

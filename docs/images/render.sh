@@ -9,7 +9,9 @@ bin=${1:-$root/.build-render/debug/gradviz}
 for f in "$root"/samples/*.json; do
   [ -e "$f" ] || continue
   n=$(basename "$f" .json)
-  "$bin" "$f" -o "$here/$n.svg"
+  # The unrolled LSTM is a long chain: left to right it is ~10,000 px wide.
+  case "$n" in lstm) args=(--rankdir TB);; *) args=();; esac
+  "$bin" "$f" -o "$here/$n.svg" "${args[@]}"
 done
 for f in "$root"/Tests/Fixtures/reference/*.json; do
   case "$f" in *.expected.json) continue;; esac
