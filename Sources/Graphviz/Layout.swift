@@ -48,7 +48,7 @@ extension Graph {
         }
         freeLayoutLocked()
         gvshim_errors_reset()
-        let rc = gvLayout(context, root, engine)
+        let rc = Runtime.onLargeStack { gvLayout(context, root, engine) }
         let messages = String(cString: gvshim_errors_text())
         if rc != 0 || gvshim_errors_seen_error() != 0 {
             // A layout that reported an error may still be half built; drop it.
@@ -75,7 +75,7 @@ extension Graph {
             gvshim_errors_reset()
             var data: UnsafeMutablePointer<CChar>?
             var length = 0
-            let rc = gvshim_render_data(context, root, format, &data, &length)
+            let rc = Runtime.onLargeStack { gvshim_render_data(context, root, format, &data, &length) }
             defer { if let data { gvFreeRenderData(data) } }
             let messages = String(cString: gvshim_errors_text())
             guard rc == 0, gvshim_errors_seen_error() == 0, let data else {

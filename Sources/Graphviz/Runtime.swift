@@ -44,6 +44,20 @@ final class Runtime: @unchecked Sendable {
         return created
     }
 
+    /// Runs `body` on a thread with a 1 GiB stack and waits for it. dot's layout and its
+    /// renderers recurse along paths of the graph (a chain of 620 nodes overflows the main
+    /// thread's 8 MiB); only the pages a deep graph touches are ever used.
+    static func onLargeStack<T>(_ body: () throws -> T) rethrows -> T {
+        try withoutActuallyEscaping(body) { body in
+            let run = LargeStackRun(body)
+            let thread = Thread { run.run() }
+            thread.stackSize = 1 << 30
+            thread.start()
+            run.done.wait()
+            return try run.result!.get()
+        }
+    }
+
     /// The shared context if it exists; freeing a layout needs the context that made it.
     var existingContextLocked: OpaquePointer? { context }
 
@@ -74,4 +88,21 @@ public func availableFormats() throws -> [String] {
 /// newer releases make them `const`, which this conversion also satisfies.
 func withCString<T>(_ string: String, _ body: (UnsafeMutablePointer<CChar>) throws -> T) rethrows -> T {
     try string.withCString { try body(UnsafeMutablePointer(mutating: $0)) }
+}
+
+/// One call run on another thread; `done` is signalled once `result` is set.
+private final class LargeStackRun<T>: @unchecked Sendable {
+    /// Dropped once run: the body only pretends to escape (`withoutActuallyEscaping`
+    /// checks that nothing holds it when the call returns).
+    private var body: (() throws -> T)?
+    var result: Result<T, Error>?
+    let done = DispatchSemaphore(value: 0)
+
+    init(_ body: @escaping () throws -> T) { self.body = body }
+
+    func run() {
+        do { result = .success(try body!()) } catch { result = .failure(error) }
+        body = nil
+        done.signal()
+    }
 }

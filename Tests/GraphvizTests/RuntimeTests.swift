@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Graphviz
+@testable import Graphviz
 import XCTest
 
 final class RuntimeTests: XCTestCase {
@@ -97,4 +97,30 @@ private func residentBytes() -> Int {
     guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
     let fields = statm.split(separator: " ")
     return (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// dot recurses along paths of the graph (a 620-op chain whose ops all read one input
+/// overflowed the main thread's 8 MiB stack inside libgvc), so layouts and renders run on
+/// a thread with a large stack.
+final class LargeStackTests: XCTestCase {
+    /// A recursion with a 4 KiB frame: 80 MiB deep for n = 20,000, ten times the main
+    /// thread's stack.
+    @inline(never)
+    func deep(_ n: Int) -> Int {
+        var frame = [UInt8](repeating: 0, count: 0)
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
+            buffer.initialize(repeating: UInt8(truncatingIfNeeded: n))
+            frame.append(buffer[n % 4096])
+            return n == 0 ? Int(frame[0]) : deep(n - 1) + Int(buffer[(n * 7) % 4096]) - Int(frame[0])
+        }
+    }
+
+    func testADeepRecursionRunsOnTheLargeStack() {
+        XCTAssertEqual(Runtime.onLargeStack { deep(20_000) }, 0)
+    }
+
+    func testErrorsComeBackFromTheLargeStack() {
+        struct Oops: Error {}
+        XCTAssertThrowsError(try Runtime.onLargeStack { () throws -> Int in throw Oops() }) { XCTAssertTrue($0 is Oops) }
+    }
 }
