@@ -5,21 +5,26 @@ import GradvizCore
 /// (`PlanBuilder.build`), or on another core while a large plan is still being read
 /// (`PlanFeed`).
 struct GraphBuilder {
-    let file: String
     let graph = Graph()
     /// The line of the model file that wrote each graph node.
     private(set) var lines: [Int] = []
     /// How many plan nodes are in the graph.
     var count: Int { lines.count }
 
-    init(file: String, capacity: Int) {
-        self.file = file
+    /// Plan node `node` failed to compute (a value its shape cannot rule out, such as a
+    /// class index out of range); the plan builder knows where the node was written.
+    struct Failure: Error {
+        let node: Int
+        let message: String
+    }
+
+    init(capacity: Int) {
         graph.reserveCapacity(capacity)
         lines.reserveCapacity(capacity)
     }
 
     /// Adds plan node `count` and computes its values.
-    mutating func add(_ node: PlanNode, at place: PlanBuilder.Place) throws {
+    mutating func add(_ node: PlanNode) throws(Failure) {
         lines.append(node.line)
         switch node.kind {
         case .input(let t, let initializer, let requiresGradient):
@@ -30,7 +35,7 @@ struct GraphBuilder {
             do {
                 try graph.record(op, node.inputs, names: node.names, annotations: node.annotations)
             } catch {
-                throw ModelError(file: file, position: place.position, message: "\(place.what): \(error.message)")
+                throw Failure(node: lines.count - 1, message: error.message)
             }
         }
     }
@@ -51,23 +56,23 @@ struct GraphBuilder {
 final class PlanFeed: @unchecked Sendable {
     private let condition = NSCondition()
     // Shared, under `condition`.
-    private var published: [(PlanNode, PlanBuilder.Place)] = []
+    private var published: [PlanNode] = []
     private var planIsValid = false
     private var cancelled = false
     private var finished = false
     // The computing thread's until `finished`, then the reading thread's.
     private var builder: GraphBuilder
-    private var failure: Error?
+    private var failure: GraphBuilder.Failure?
 
-    init(file: String, capacity: Int) {
-        builder = GraphBuilder(file: file, capacity: capacity)
+    init(capacity: Int) {
+        builder = GraphBuilder(capacity: capacity)
     }
 
     // MARK: Reading thread
 
-    func publish(_ nodes: ArraySlice<PlanNode>, _ places: ArraySlice<PlanBuilder.Place>) {
+    func publish(_ nodes: ArraySlice<PlanNode>) {
         condition.lock()
-        for (node, place) in zip(nodes, places) { published.append((node, place)) }
+        published.append(contentsOf: nodes)
         condition.broadcast()
         condition.unlock()
     }
@@ -89,8 +94,8 @@ final class PlanFeed: @unchecked Sendable {
     }
 
     /// Waits until every published node is computed (after `planComplete`); returns the
-    /// graph, or throws the first node's error.
-    func graph() throws -> GraphBuilder {
+    /// graph, or throws the first node's failure.
+    func graph() throws(GraphBuilder.Failure) -> GraphBuilder {
         condition.lock()
         while !finished { condition.wait() }
         condition.unlock()
@@ -101,7 +106,7 @@ final class PlanFeed: @unchecked Sendable {
     // MARK: Computing thread
 
     func run() {
-        var batch: [(PlanNode, PlanBuilder.Place)] = []
+        var batch: [PlanNode] = []
         condition.lock()
         defer {
             finished = true
@@ -112,11 +117,11 @@ final class PlanFeed: @unchecked Sendable {
             while published.isEmpty && !planIsValid && !cancelled { condition.wait() }
             if cancelled || (published.isEmpty && planIsValid) { return }
             swap(&batch, &published)
-            for (node, place) in batch {
+            for node in batch {
                 while !planIsValid && !cancelled && !GraphBuilder.mayComputeEarly(node) { condition.wait() }
                 if cancelled { return }
                 condition.unlock()
-                do { try builder.add(node, at: place) } catch { failure = error }
+                do throws(GraphBuilder.Failure) { try builder.add(node) } catch { failure = error }
                 condition.lock()
                 if failure != nil {
                     // Reported once the plan is complete; nothing after it is computed.

@@ -90,7 +90,7 @@ public struct ModelLoader {
         let feed = NodeFeed(key: "nodes")
         // A node takes some 50 bytes of JSON (`{"id": "v1", "op": "relu", "inputs": ["v0"]}`).
         let expectedNodes = bytes.count / 48
-        let planFeed = PlanFeed(file: file, capacity: expectedNodes)
+        let planFeed = PlanFeed(capacity: expectedNodes)
         DispatchQueue.global(qos: .userInitiated).async {
             do throws(JSONError) { feed.finish(.success(try JSONValue.parse(bytes, streaming: feed))) } catch { feed.finish(.failure(error)) }
             // Parsing is done before reading is: the rest of this core's time goes to
@@ -120,7 +120,9 @@ public struct ModelLoader {
         }
         phase("parse+plan")
         planFeed.planComplete()
-        return try build(builder, root, graph: try planFeed.graph(), phase: phase)
+        let graph: GraphBuilder
+        do throws(GraphBuilder.Failure) { graph = try planFeed.graph() } catch { throw builder.modelError(error) }
+        return try build(builder, root, graph: graph, phase: phase)
     }
 
     func invalidJSON(_ error: JSONError) -> ModelError {

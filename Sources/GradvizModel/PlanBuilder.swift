@@ -120,9 +120,9 @@ struct PlanBuilder: ExprDomain {
     /// document again with `read`, whose message (the first mistake in `read`'s order) is
     /// the one to show.
     /// `expectedNodes`: about how many nodes the file has, to make room for them up front.
-    /// `publish` is given the plan nodes (and their places) as they are made, in batches.
+    /// `publish` is given the plan nodes as they are made, in batches.
     mutating func read(prelude: [JSONMember], expectedNodes: Int, next: () -> JSONValue?, complete: () throws -> JSONValue,
-                       publish: (ArraySlice<PlanNode>, ArraySlice<Place>) -> Void) throws {
+                       publish: (ArraySlice<PlanNode>) -> Void) throws {
         struct ReadInOrder: Error {}
         let head = JSONValue(.object(prelude))
         guard let inputs = head["inputs"] else { throw ReadInOrder() }
@@ -149,11 +149,11 @@ struct PlanBuilder: ExprDomain {
             count += 1
             if nodes.count - published >= 256 {
                 // A node is final once read (its group, label and doc are set by then).
-                publish(nodes[published...], places[published...])
+                publish(nodes[published...])
                 published = nodes.count
             }
         }
-        publish(nodes[published...], places[published...])
+        publish(nodes[published...])
         let root = try complete()
         // "functions" after "nodes" was not read before them: `read` must do it.
         guard root.member("functions") == nil || head.member("functions") != nil else { throw ReadInOrder() }
@@ -889,10 +889,17 @@ struct PlanBuilder: ExprDomain {
 
     // MARK: - Building the graph
 
+    /// A node that failed to compute, said as the file wrote it.
+    func modelError(_ failure: GraphBuilder.Failure) -> ModelError {
+        fail("\(places[failure.node].what): \(failure.message)", at: places[failure.node].position)
+    }
+
     /// The model: the plan's nodes computed into a graph, after those `graph` already has.
     func build(continuing graph: GraphBuilder? = nil) throws -> Model {
-        var g = graph ?? GraphBuilder(file: file, capacity: nodes.count)
-        for i in g.count..<nodes.count { try g.add(nodes[i], at: places[i]) }
+        var g = graph ?? GraphBuilder(capacity: nodes.count)
+        for i in g.count..<nodes.count {
+            do throws(GraphBuilder.Failure) { try g.add(nodes[i]) } catch { throw modelError(error) }
+        }
         // Every named value in definition order: the file's ids and the generated ones
         // (expression intermediates, composite ports and bodies) alike.
         var namedValues: [(name: String, value: ValueID)] = []
