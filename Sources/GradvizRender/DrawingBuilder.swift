@@ -659,27 +659,33 @@ final class DrawingBuilder {
 
     /// Picks the uses to draw by reference: for each drawn value, its uses more than
     /// `referenceSpan` ranks away, if together they span at least `referenceBudget` ranks.
-    /// Ranks are estimated as late as possible (each node one before its earliest
-    /// consumer), which is where dot's ranking puts a value read by one op, so only
-    /// values read far apart have long uses: a shared input, or `u` in `u * x_t` at every
-    /// step of an unrolled RNN. Small and local drawings have none and are drawn as before.
+    /// Ranks are estimated as dot's ranking tends to put them: a node with no drawn
+    /// consumer right after its last input (the longest path from the inputs), any other
+    /// node one before its earliest consumer, which is where a value read by one op goes.
+    /// So only values read far apart have long uses: a shared input, or `u` in `u * x_t`
+    /// at every step of an unrolled RNN, not a value read by ops a few ranks apart in a
+    /// random DAG. Small and local drawings have none and are drawn as before.
     func planReferences() {
-        var rank = [Int](repeating: 0, count: nodes.count)
-        for n in nodes.indices.reversed() where drawn[n] {
-            var earliest: Int?
-            for k in nodes[n].values.indices {
-                for use in uses[ValueID(node: n, output: k)] ?? [] where drawn[use.node] {
-                    earliest = min(earliest ?? rank[use.node], rank[use.node])
-                }
-            }
-            rank[n] = (earliest ?? 1) - 1
-        }
         var early = [Int](repeating: 0, count: nodes.count)
         for n in nodes.indices where drawn[n] && !nodes[n].isLeaf {
             early[n] = 1 + (nodes[n].inputs.filter { drawn[$0.node] }.map { early[$0.node] }.max() ?? -1)
         }
+        var rank = early
+        var late = [Int](repeating: 0, count: nodes.count)
         let length = nodes.indices.filter { drawn[$0] }.map { early[$0] }.max() ?? 0
-        for n in nodes.indices where drawn[n] && early[n] == rank[n] + length { spine.insert(n) }
+        for n in nodes.indices.reversed() where drawn[n] {
+            var earliest: Int?, latest: Int?
+            for k in nodes[n].values.indices {
+                for use in uses[ValueID(node: n, output: k)] ?? [] where drawn[use.node] {
+                    earliest = min(earliest ?? rank[use.node], rank[use.node])
+                    latest = min(latest ?? late[use.node], late[use.node])
+                }
+            }
+            if let earliest { rank[n] = earliest - 1 }
+            late[n] = (latest ?? length + 1) - 1
+        }
+        // The spine: nodes with no slack between their earliest and latest rank.
+        for n in nodes.indices where drawn[n] && early[n] == late[n] { spine.insert(n) }
         spineRank = early
         for (v, list) in uses.sorted(by: { ($0.key.node, $0.key.output) < ($1.key.node, $1.key.output) }) where drawn[v.node] {
             let long = list.filter { drawn[$0.node] && rank[$0.node] - rank[v.node] > DrawingBuilder.referenceSpan }

@@ -189,6 +189,17 @@ final class RenderTests: XCTestCase {
         XCTAssertTrue(try text(doc, id: "ref-x-v39-1")?.contains("41 uses") == true)
         XCTAssertEqual(try ids(doc, class: "sum"), ["sum-x"])
 
+        // Ops no other op reads sit right after their input, as dot puts them: a value
+        // read by the next op and by such an op has no far uses.
+        var sideNodes: [String] = []
+        for i in 0..<60 {
+            sideNodes.append("{\"id\": \"v\(i)\", \"op\": \"tanh\", \"inputs\": [\"\(i == 0 ? "x" : "v\(i - 1)")\"]}")
+            sideNodes.append("{\"id\": \"d\(i)\", \"op\": \"relu\", \"inputs\": [\"v\(i)\"]}")
+        }
+        let side = try load(json: #"{"inputs": {"x": 0.5}, "outputs": ["v59"], "nodes": ["# + sideNodes.joined(separator: ",") + "]}")
+        XCTAssertFalse(try ids(try svg(side), class: "node").isEmpty)
+        XCTAssertTrue(try ids(try svg(side), class: "ref").isEmpty)
+
         let small = String(decoding: try Renderer.render(try reference("fanout_scalar").0, try reference("fanout_scalar").1, format: .dot, options: RenderOptions()), as: UTF8.self)
         XCTAssertFalse(small.contains("ref:"))
         XCTAssertFalse(small.contains("weight=0"))
