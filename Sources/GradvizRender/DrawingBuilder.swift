@@ -96,6 +96,7 @@ final class DrawingBuilder {
         if options.colorBy == .grad { gradientRange = gradientMagnitudeRange() }
 
         let name = (model.name?.isEmpty == false) ? model.name! : "gradviz"
+        planReferences()
         gv = Graphviz.Graph(name: name)
         setGraphAttributes()
         for n in nodes.indices where drawn[n] { drawNode(n) }
@@ -125,7 +126,7 @@ final class DrawingBuilder {
             ("nodesep", nodesep), ("ranksep", ranksep),
             ("forcelabels", "true"), ("labelloc", "t"), ("labeljust", "l"),
             ("outputorder", "edgesfirst"), ("class", "gradviz"), ("id", "gradviz"),
-        ] + (big ? [("mclimit", "0.05"), ("nslimit", "1"), ("nslimit1", "1"), ("remincross", "false"),
+        ] + (big ? [("mclimit", "0.05"), ("nslimit", xPositionLimit), ("nslimit1", "1"), ("remincross", "false"),
                     ("searchsize", "10"), ("splines", nodes.count > 600 ? "line" : "spline")] : [])
         for (k, v) in graphAttributes { gv.setDefault(k, v, for: .graph) }
         if let dpi { gv.setDefault("dpi", dpi, for: .graph) }
@@ -138,6 +139,14 @@ final class DrawingBuilder {
         }
         gv.setHTMLLabel(titleLabel())
     }
+
+    /// dot's `nslimit` (iterations of the network simplex that places nodes within their
+    /// ranks, per node) for large drawings. 1 keeps a 1,000-op DAG at a second. A drawing
+    /// with references needs a few more or its chain drifts into a staircase (300-op
+    /// shared-input chain: 5,600 pt tall with 1, a straight 260 pt with 5 or more, 0.1 s
+    /// more); past 600 nodes (straight edges, gradient edges out of the ranking) it is
+    /// straight with 1.
+    var xPositionLimit: String { references.isEmpty || largeLayout ? "1" : "10" }
 
     // MARK: Title and legend
 
@@ -440,9 +449,13 @@ final class DrawingBuilder {
             let edgeID = "\(key(n))-\(slot)"
             let isOriginInput = nonFinite.map { $0.node == n && $0.slots.contains(slot) } ?? false
             if showForward {
-                let e = gv.edge(from: producer, to: consumer, key: "f\(n).\(slot)")
+                let ref = referenceNode(v, consumer: n, slot: slot)
+                let e = gv.edge(from: ref ?? producer, to: consumer, key: "f\(n).\(slot)")
                 edgeCount += 1
                 e["id"] = "f-\(edgeID)"
+                // With references drawn, the edges of the graph itself outweigh a
+                // reference's so its ops stay in line and each reference sits beside its use.
+                if !references.isEmpty { e["weight"] = forwardWeight(from: v.node, to: n, reference: ref != nil) }
                 var classes = ["forward"]
                 let value = graph.value(v)
                 var text = fmt.compact(value)
@@ -465,11 +478,14 @@ final class DrawingBuilder {
                 e["class"] = classes.joined(separator: " ")
             }
             if showBackward, let g = grads.edge(node: n, slot: slot) {
-                let tail = gvNodes[v.node] != nil && needsSum(v) ? sumNode(v) : producer
+                let tail = referenceNode(v, consumer: n, slot: slot)
+                    ?? (gvNodes[v.node] != nil && needsSum(v) ? sumNode(v) : producer)
                 let e = gv.edge(from: tail, to: consumer, key: "b\(n).\(slot)")
                 edgeCount += 1
                 let note = options.checkMarks[n].flatMap { $0.passed ? nil : $0.slots[slot] }
                 styleBackward(e, gradient: g, id: "b-\(edgeID)", note: note)
+                // Gradient edges follow the forward ones and do not pull on the layout.
+                if !references.isEmpty { e["weight"] = "0" }
                 // Past a few hundred nodes the drawing is a map, not a page: gradient edges
                 // stop constraining the ranks, which halves dot's layout time (measured:
                 // 1,000 ops 6.1 s -> 2.3 s) and still draws every gradient.
@@ -598,6 +614,8 @@ final class DrawingBuilder {
 
     /// After every edge: the edge from each Σ back into its value, with the total.
     func drawSumIfNeeded(_ v: ValueID) {
+        // A value whose every use is drawn by reference still gets its Σ beside it.
+        if sumNodes[v] == nil, referenced.contains(v), gvNodes[v.node] != nil, needsSum(v) { _ = sumNode(v) }
         guard let s = sumNodes[v], let producer = gvNodes[v.node], let total = grads[v] else { return }
         let e = gv.edge(from: producer, to: s, key: "bsum\(v.node).\(v.output)")
         edgeCount += 1
@@ -608,6 +626,108 @@ final class DrawingBuilder {
         e["penwidth"] = "2"
         e["weight"] = "4"
         e.setLabel("total gradient of \(valueName(v)):\n" + fmt.full(total), attribute: "tooltip")
+    }
+
+    // MARK: References to widely shared values
+
+    /// Uses (consumer node, slot) drawn from a small copy of their value next to the
+    /// consumer instead of from the value itself, and the values they refer to.
+    var references: [Int: Set<Int>] = [:]
+    var referenced: Set<ValueID> = []
+    var referenceNodes: [String: Graphviz.Node] = [:]
+    /// The nodes on a longest path (no slack between the earliest and the latest rank),
+    /// and the earliest ranks.
+    var spine: Set<Int> = []
+    var spineRank: [Int] = []
+
+    /// The weight of a forward edge in a drawing with references: the longest path
+    /// outweighs the other edges (an unrolled RNN's state runs straight instead of
+    /// sliding to the middle of each step), which outweigh the references.
+    func forwardWeight(from p: Int, to n: Int, reference: Bool) -> String {
+        if reference { return "1" }
+        return spine.contains(p) && spine.contains(n) && spineRank[n] == spineRank[p] + 1 ? "16" : "4"
+    }
+
+    /// A use that spans more than this many ranks may be drawn by reference.
+    static let referenceSpan = 3
+    /// ... when the long uses of its value span this many ranks in all. dot turns every
+    /// rank an edge crosses into a virtual node (two with a label, and the gradient edge
+    /// doubles it), so one value read all along a chain (weights shared across the steps
+    /// of an unrolled RNN, `v_i = v_(i-1) * x`) costs O(n²) of them: 300 ops gave dot
+    /// 364k virtual nodes and took minutes. By reference it is O(n): 0.3 s (bench/render).
+    static let referenceBudget = 48
+
+    /// Picks the uses to draw by reference: for each drawn value, its uses more than
+    /// `referenceSpan` ranks away, if together they span at least `referenceBudget` ranks.
+    /// Ranks are estimated as dot's ranking tends to put them: a node with no drawn
+    /// consumer right after its last input (the longest path from the inputs), any other
+    /// node one before its earliest consumer, which is where a value read by one op goes.
+    /// So only values read far apart have long uses: a shared input, or `u` in `u * x_t`
+    /// at every step of an unrolled RNN, not a value read by ops a few ranks apart in a
+    /// random DAG. Small and local drawings have none and are drawn as before.
+    func planReferences() {
+        var early = [Int](repeating: 0, count: nodes.count)
+        for n in nodes.indices where drawn[n] && !nodes[n].isLeaf {
+            early[n] = 1 + (nodes[n].inputs.filter { drawn[$0.node] }.map { early[$0.node] }.max() ?? -1)
+        }
+        var rank = early
+        var late = [Int](repeating: 0, count: nodes.count)
+        let length = nodes.indices.filter { drawn[$0] }.map { early[$0] }.max() ?? 0
+        for n in nodes.indices.reversed() where drawn[n] {
+            var earliest: Int?, latest: Int?
+            for k in nodes[n].values.indices {
+                for use in uses[ValueID(node: n, output: k)] ?? [] where drawn[use.node] {
+                    earliest = min(earliest ?? rank[use.node], rank[use.node])
+                    latest = min(latest ?? late[use.node], late[use.node])
+                }
+            }
+            if let earliest { rank[n] = earliest - 1 }
+            late[n] = (latest ?? length + 1) - 1
+        }
+        // The spine: nodes with no slack between their earliest and latest rank.
+        for n in nodes.indices where drawn[n] && early[n] == late[n] { spine.insert(n) }
+        spineRank = early
+        for (v, list) in uses.sorted(by: { ($0.key.node, $0.key.output) < ($1.key.node, $1.key.output) }) where drawn[v.node] {
+            let long = list.filter { drawn[$0.node] && rank[$0.node] - rank[v.node] > DrawingBuilder.referenceSpan }
+            guard long.reduce(0, { $0 + rank[$1.node] - rank[v.node] }) >= DrawingBuilder.referenceBudget else { continue }
+            referenced.insert(v)
+            for use in long { references[use.node, default: []].insert(use.slot) }
+        }
+    }
+
+    /// The reference node a use is drawn from, created on first use; nil for a use drawn
+    /// from its value.
+    func referenceNode(_ v: ValueID, consumer n: Int, slot: Int) -> Graphviz.Node? {
+        guard references[n]?.contains(slot) == true else { return nil }
+        let name = valueName(v)
+        let refKey = "ref:\(name)@\(key(n)).\(slot)"
+        if let r = referenceNodes[refKey] { return r }
+        let r = container(for: n).node(refKey)
+        referenceNodes[refKey] = r
+        nodeCount += 1
+        let count = uses[v]?.count ?? 0
+        var classes = ["ref"]
+        var fill = palette.opFill, line = palette.opLine
+        if case .input(let requiresGradient) = nodes[v.node].kind {
+            classes.append(requiresGradient ? "param" : "data")
+            fill = requiresGradient ? palette.paramFill : palette.dataFill
+            line = requiresGradient ? palette.paramLine : palette.dataLine
+        }
+        r["id"] = "ref-\(name)-\(key(n))-\(slot)"
+        r["class"] = classes.joined(separator: " ")
+        r["shape"] = "box"
+        r["style"] = "rounded,filled,dashed"
+        r["fillcolor"] = fill
+        r["color"] = line
+        r["margin"] = "0.04,0.02"
+        r.setHTMLLabel(table([
+            "<TR><TD><B>\(escapeForHTMLLabel(name))</B></TD></TR>",
+            "<TR><TD><FONT POINT-SIZE=\"7\" COLOR=\"\(palette.muted)\">\(count) uses</FONT></TD></TR>",
+        ]))
+        var tip = "\(name), drawn again beside its use by \(title(n)) (\(count) uses in all).\n"
+        tip += needsSum(v) ? "Its value, and the Σ of the gradients of all its uses, are drawn at \(name)." : "Its value is drawn at \(name)."
+        r.setLabel(tip, attribute: "tooltip")
+        return r
     }
 
     // MARK: Focus

@@ -157,6 +157,54 @@ final class RenderTests: XCTestCase {
         }
     }
 
+    /// A value read all along a chain (`v_i = v_(i-1) * x`, weights shared by the steps of
+    /// an unrolled RNN) is drawn again beside each of its far uses: dot would route every
+    /// such edge through every rank in between (O(n²) virtual nodes: 300 ops took minutes).
+    /// Its near uses, its value and its Σ stay where they were; small drawings have none.
+    func testFarUsesOfASharedValueAreDrawnByReference() throws {
+        var nodes = [#"{"id": "v0", "op": "mul", "inputs": ["x", "x"]}"#]
+        for i in 1..<40 { nodes.append("{\"id\": \"v\(i)\", \"op\": \"mul\", \"inputs\": [\"v\(i - 1)\", \"x\"]}") }
+        let m = try load(json: #"{"inputs": {"x": 1.01}, "nodes": ["# + nodes.joined(separator: ",") + "]}")
+        let dot = String(decoding: try Renderer.render(m.0, m.1, format: .dot, options: RenderOptions()), as: UTF8.self)
+        // v0..v2 read x from at most 3 ranks away; v3..v39 from a copy of x each.
+        for i in 3..<40 {
+            XCTAssertTrue(dot.contains("\"ref:x@v\(i).1\" -> v\(i)"), "v\(i)")
+            XCTAssertTrue(dot.contains("id=\"ref-x-v\(i)-1\""), "v\(i)")
+        }
+        XCTAssertFalse(dot.contains("ref:x@v2."))
+        XCTAssertFalse(dot.contains("\tx -> v3\t"))
+        XCTAssertTrue(dot.contains("\"sum:x\" -> v0"))
+        XCTAssertTrue(dot.contains("id=\"b-sum-x\""))
+        // The chain (the longest path) outweighs the other edges, which outweigh the
+        // references' (the chain stays straight); gradient edges do not pull.
+        let forward = edgeBlocks(dot, key: "f").filter { !$0.hasPrefix("[key=\"fout") }
+        XCTAssertEqual(forward.count, 80)
+        XCTAssertEqual(forward.filter { $0.contains("weight=1,") || $0.hasSuffix("weight=1") }.count, 37)
+        XCTAssertEqual(forward.filter { $0.contains("weight=16") }.count, 41)
+        XCTAssertEqual(forward.filter { $0.contains("weight=4") }.count, 2)
+        XCTAssertTrue(edgeBlocks(dot, key: "b").filter { !$0.contains("sum-total") && !$0.hasPrefix("[key=\"bout") }.allSatisfy { $0.contains("weight=0") })
+
+        let doc = try svg(m)
+        XCTAssertEqual(try ids(doc, class: "ref").count, 37)
+        XCTAssertTrue(try text(doc, id: "ref-x-v39-1")?.contains("41 uses") == true)
+        XCTAssertEqual(try ids(doc, class: "sum"), ["sum-x"])
+
+        // Ops no other op reads sit right after their input, as dot puts them: a value
+        // read by the next op and by such an op has no far uses.
+        var sideNodes: [String] = []
+        for i in 0..<60 {
+            sideNodes.append("{\"id\": \"v\(i)\", \"op\": \"tanh\", \"inputs\": [\"\(i == 0 ? "x" : "v\(i - 1)")\"]}")
+            sideNodes.append("{\"id\": \"d\(i)\", \"op\": \"relu\", \"inputs\": [\"v\(i)\"]}")
+        }
+        let side = try load(json: #"{"inputs": {"x": 0.5}, "outputs": ["v59"], "nodes": ["# + sideNodes.joined(separator: ",") + "]}")
+        XCTAssertFalse(try ids(try svg(side), class: "node").isEmpty)
+        XCTAssertTrue(try ids(try svg(side), class: "ref").isEmpty)
+
+        let small = String(decoding: try Renderer.render(try reference("fanout_scalar").0, try reference("fanout_scalar").1, format: .dot, options: RenderOptions()), as: UTF8.self)
+        XCTAssertFalse(small.contains("ref:"))
+        XCTAssertFalse(small.contains("weight=0"))
+    }
+
     func testTooltipsGiveTheModelLine() throws {
         let m = try load(json: """
             {"inputs": {"x": 2},
