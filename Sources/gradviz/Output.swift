@@ -70,3 +70,20 @@ final class PhaseClock {
         last = now
     }
 }
+
+/// A large model allocates a few hundred bytes per node in small pieces. glibc grows the
+/// heap by 128 KiB by default, and each growth is a system call and a run of page faults;
+/// growing it by 64 MiB at a time (address space only: pages are still used as touched)
+/// took a 100,000-op model from about 0.19 to 0.17 s here.
+func growHeapInLargeSteps() {
+    #if os(Linux)
+    let topPad: Int32 = -2   // M_TOP_PAD in glibc's <malloc.h>
+    _ = glibcMallopt(topPad, 64 << 20)
+    #endif
+}
+
+#if os(Linux)
+/// glibc's mallopt(3): <malloc.h> is not part of Swift's Glibc module.
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
