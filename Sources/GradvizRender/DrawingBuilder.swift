@@ -244,11 +244,12 @@ final class DrawingBuilder {
         let doc = node.annotations[Annotation.doc]
         switch node.kind {
         case .input(let requiresGradient):
-            classes = ["input", requiresGradient ? "param" : "data"]
+            let style = palette.input(requiresGradient: requiresGradient)
+            classes = ["input", style.kind]
             g["shape"] = "box"
             g["style"] = requiresGradient ? "rounded,filled" : "filled,dashed"
-            g["fillcolor"] = requiresGradient ? palette.paramFill : palette.dataFill
-            g["color"] = requiresGradient ? palette.paramLine : palette.dataLine
+            g["fillcolor"] = style.fill
+            g["color"] = style.line
             g.setHTMLLabel(inputLabel(n, requiresGradient: requiresGradient))
             tooltip = "\(title(n)) (\(requiresGradient ? "parameter" : "data, no gradient"))\n" + fmt.full(node.values[0])
             if let total = grads[ValueID(node: n)] { tooltip += "\ngradient:\n" + fmt.full(total) }
@@ -709,9 +710,9 @@ final class DrawingBuilder {
         var classes = ["ref"]
         var fill = palette.opFill, line = palette.opLine
         if case .input(let requiresGradient) = nodes[v.node].kind {
-            classes.append(requiresGradient ? "param" : "data")
-            fill = requiresGradient ? palette.paramFill : palette.dataFill
-            line = requiresGradient ? palette.paramLine : palette.dataLine
+            let style = palette.input(requiresGradient: requiresGradient)
+            classes.append(style.kind)
+            (fill, line) = (style.fill, style.line)
         }
         r["id"] = "ref-\(name)-\(key(n))-\(slot)"
         r["class"] = classes.joined(separator: " ")

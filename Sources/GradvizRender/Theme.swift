@@ -24,6 +24,11 @@ struct Palette {
     var good: String
     var vanish: String
 
+    /// An input's class and colours: a parameter's, or data's (no gradient).
+    func input(requiresGradient: Bool) -> (kind: String, fill: String, line: String) {
+        requiresGradient ? ("param", paramFill, paramLine) : ("data", dataFill, dataLine)
+    }
+
     static let light = Palette(
         background: "white", text: "#1a1a1a", muted: "#666666",
         forward: "#404040", backward: "#c2410c", sum: "#b45309", sumFill: "#fff3d6",
