@@ -33,6 +33,9 @@ public struct ModelLoader {
     /// the plan are then never freed, which would only keep a core busy for nothing.
     /// Set it before loading, from one thread.
     nonisolated(unsafe) public static var freesParseTree = true
+    /// Called first on the thread that parses a large file (see `loadStreaming`), with
+    /// the file's size: the command line sets up that thread's heap with it.
+    nonisolated(unsafe) public static var parsingThreadSetup: (@Sendable (Int) -> Void)?
 
     static let topLevelKeys = ["gradviz", "name", "description", "inputs", "functions", "nodes", "outputs", "seed"]
     static let inputKeys = ["value", "shape", "init", "fill", "mean", "std", "low", "high", "seed", "grad", "label", "doc"]
@@ -91,7 +94,9 @@ public struct ModelLoader {
         // A node takes some 50 bytes of JSON (`{"id": "v1", "op": "relu", "inputs": ["v0"]}`).
         let expectedNodes = bytes.count / 48
         let planFeed = PlanFeed(capacity: expectedNodes)
+        let setup = ModelLoader.parsingThreadSetup, size = bytes.count
         DispatchQueue.global(qos: .userInitiated).async {
+            setup?(size)
             do throws(JSONError) { feed.finish(.success(try JSONValue.parse(bytes, streaming: feed))) } catch { feed.finish(.failure(error)) }
             // Parsing is done before reading is: the rest of this core's time goes to
             // computing the nodes already planned.

@@ -71,50 +71,8 @@ final class PhaseClock {
     }
 }
 
-/// Sets up glibc's heap for a model file of `modelBytes` bytes.
-///
-/// A large model allocates a few hundred bytes per node in small pieces (about 35 bytes
-/// of heap per byte of model file). glibc grows the heap 128 KiB at a time by default,
-/// each growth a system call; here it grows 64 MiB at a time (address space only: pages
-/// are used as touched): 0.19 -> 0.17 s for a 100,000-op model. Then the page faults
-/// remain, one per 4 KiB touched, some 49,000 for that model and a third of its time. So
-/// for a large file the heap is grown once, up front, to what the model will need, and
-/// that range is advised for transparent huge pages (2 MiB a fault, as glibc's own
-/// `glibc.malloc.hugetlb=1` tunable does): 0.18 -> 0.13 s. Where the kernel has
-/// transparent huge pages off, the advice changes nothing.
-func prepareHeap(forModelOfSize modelBytes: Int) {
-    #if os(Linux)
-    // mallopt(3) parameters, from <malloc.h>.
-    let trimThreshold: Int32 = -1, topPad: Int32 = -2, mmapMax: Int32 = -4
-    _ = glibcMallopt(topPad, 64 << 20)
-    // Small models gain nothing measurable; 1 GiB stays under the trim threshold below.
-    let heapBytes = min(modelBytes * 40, 1 << 30)
-    guard heapBytes >= 32 << 20 else { return }
-    // Freed memory stays in the heap rather than going back to the system: the process
-    // ends after this model.
-    _ = glibcMallopt(trimThreshold, Int32.max)
-    // One block taken from the heap (not mmap'd on its own) and freed grows the heap by
-    // its size; its range is then the heap's top, where the model's allocations go.
-    _ = glibcMallopt(mmapMax, 0)
-    let block = malloc(heapBytes)
-    free(block)
-    _ = glibcMallopt(mmapMax, 65536)   // glibc's default
-    guard let block else { return }
-    let hugePage = 2 << 20
-    let start = (Int(bitPattern: block) + hugePage - 1) & ~(hugePage - 1)
-    let end = Int(bitPattern: sbrk(0))
-    if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
-    #endif
-}
-
 /// The size of a model file, 0 for standard input or when it cannot be told.
 func modelFileSize(_ path: String) -> Int {
     var info = stat()
     return path != "-" && stat(path, &info) == 0 ? Int(info.st_size) : 0
 }
-
-#if os(Linux)
-/// glibc's mallopt(3): <malloc.h> is not part of Swift's Glibc module.
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif
