@@ -11,7 +11,7 @@ struct PlanBuilder: ExprDomain {
     /// Every id the file declares (inputs and node outputs): where, and its value once the
     /// id is defined. One table for both: an id is declared, then defined, then used
     /// nearby, so the second and later lookups find its entry in the cache.
-    var ids: [String: Id] = [:]
+    var ids = IdTable<Id>()
     struct Id {
         var position: SourcePosition
         var ref: PlanRef?
@@ -19,7 +19,23 @@ struct PlanBuilder: ExprDomain {
     /// Generated names (declared ones are in `ids`): generated ids avoid both.
     var generated: Set<String> = []
     var counters: [String: Int] = [:]
-    var defaultOps: [String: any Op] = [:]
+    /// Ops written without attributes, by name: one shared instance each (ops are
+    /// immutable values).
+    var defaultOps: [String: DefaultOp] = [:]
+    struct DefaultOp {
+        let op: any Op
+        /// The output shapes for all-scalar inputs, by input count, once computed: most
+        /// nodes of a scalar graph are such ops, and the shapes depend on nothing else.
+        var scalarOutputShapes: [[[Int]]?] = []
+
+        func scalarOutputShapes(inputs: Int) -> [[Int]]? {
+            inputs < scalarOutputShapes.count ? scalarOutputShapes[inputs] : nil
+        }
+        mutating func remember(scalarOutputShapes shapes: [[Int]], inputs: Int) {
+            while scalarOutputShapes.count <= inputs { scalarOutputShapes.append(nil) }
+            scalarOutputShapes[inputs] = shapes
+        }
+    }
     var calls: [String: Model.Call] = [:]
     var table = FunctionTable([:])
     var name: String?
@@ -134,6 +150,7 @@ struct PlanBuilder: ExprDomain {
         try readInputs(inputs)
         var count = 0, declaredNodes = 0, published = 0
         while let node = next() {
+            var declaring = false
             if count == declaredNodes {
                 if needsGeneratedIds(node) {
                     // Generated ids avoid every id the file declares, later ones too.
@@ -141,11 +158,14 @@ struct PlanBuilder: ExprDomain {
                     for later in all[count...] { try declareNodeIds(later) }
                     declaredNodes = all.count
                 } else {
-                    try declareNodeIds(node)
+                    // Checked now, declared as they are defined (one table lookup, not
+                    // two): a node that uses its own id fails either way.
+                    try declareNodeIds(node, checkOnly: true)
+                    declaring = true
                     declaredNodes += 1
                 }
             }
-            try readNode(node)
+            try readNode(node, declaring: declaring)
             count += 1
             if nodes.count - published >= 256 {
                 // A node is final once read (its group, label and doc are set by then).
@@ -208,21 +228,26 @@ struct PlanBuilder: ExprDomain {
         for node in list { try declareNodeIds(node) }
     }
 
-    mutating func declare(_ id: String, _ at: SourcePosition, what: String) throws {
+    /// Declares `id` (only checks it with `checkOnly`).
+    mutating func declare(_ id: String, _ at: SourcePosition, what: String, checkOnly: Bool = false) throws {
         guard PlanBuilder.isIdentifier(id) else {
             throw fail("\(what) '\(id)' is not a valid id (letters, digits, _ and ., not starting with a digit or .)", at: at)
         }
-        if let first = ids.updateValue(Id(position: at), forKey: id) {
-            throw fail("duplicate id '\(id)' (first defined at \(first.position))", at: at)
+        if !checkOnly { try insert(id, Id(position: at)) }
+    }
+
+    mutating func insert(_ id: String, _ entry: Id) throws {
+        if let first = ids.updateValue(entry, forKey: id) {
+            throw fail("duplicate id '\(id)' (first defined at \(first.position))", at: entry.position)
         }
     }
 
-    /// Declares the ids a node defines ("id" or "outputs").
-    mutating func declareNodeIds(_ node: JSONValue) throws {
+    /// Declares the ids a node defines ("id" or "outputs"); only checks them with `checkOnly`.
+    mutating func declareNodeIds(_ node: JSONValue, checkOnly: Bool = false) throws {
         guard node.objectMembers != nil else { throw fail("a node must be an object, got \(node.kindDescription)", at: node.position) }
         if let id = node["id"] {
             guard let s = id.stringValue else { throw fail("node \"id\" must be a string, got \(id.kindDescription)", at: id.position) }
-            try declare(s, id.position, what: "node id")
+            try declare(s, id.position, what: "node id", checkOnly: checkOnly)
         }
         if let outs = node["outputs"] {
             guard let arr = outs.arrayElements, !arr.isEmpty else {
@@ -230,7 +255,7 @@ struct PlanBuilder: ExprDomain {
             }
             for o in arr {
                 guard let s = o.stringValue else { throw fail("node \"outputs\" must hold id strings, got \(o.kindDescription)", at: o.position) }
-                try declare(s, o.position, what: "output id")
+                try declare(s, o.position, what: "output id", checkOnly: checkOnly)
             }
         }
     }
@@ -534,8 +559,9 @@ struct PlanBuilder: ExprDomain {
         for node in list { try readNode(node) }
     }
 
-    /// Reads one node of "nodes" (its ids are declared).
-    mutating func readNode(_ node: JSONValue) throws {
+    /// Reads one node of "nodes": its ids are declared, or checked and then `declaring`
+    /// (declared here as they are defined, at the node's position).
+    mutating func readNode(_ node: JSONValue, declaring: Bool = false) throws {
         let fields = try NodeFields(node.objectMembers!) { m in
             fail("node: " + unknownKey(m.key, ModelLoader.nodeKeys, what: "key"), at: m.keyPosition)
         }
@@ -576,7 +602,10 @@ struct PlanBuilder: ExprDomain {
         }
         if let label = try optionalString(fields.label?.value, "label") { nodes[result.node].annotations[Annotation.label] = label }
         if let doc = try optionalString(fields.doc?.value, "doc") { nodes[result.node].annotations[Annotation.doc] = doc }
-        for (k, n) in names.enumerated() { define(n, PlanRef(node: result.node, output: result.output + k)) }
+        for (k, n) in names.enumerated() {
+            let ref = PlanRef(node: result.node, output: result.output + k)
+            if declaring { try insert(n, Id(position: node.position, ref: ref)) } else { define(n, ref) }
+        }
 
     }
 
@@ -657,12 +686,12 @@ struct PlanBuilder: ExprDomain {
             } catch let failure as ExprFailure { throw fail("\(what): \(failure.message)", at: opValue.position) }
         }
         let op: any Op
+        var known: DefaultOp?
         do {
-            // Ops are immutable values: nodes written without attributes share one instance.
-            if given.isEmpty, let cached = defaultOps[opName] { op = cached }
+            if given.isEmpty, let cached = defaultOps[opName] { op = cached.op; known = cached }
             else {
                 op = try OpRegistry.make(opName, given)
-                if given.isEmpty { defaultOps[opName] = op }
+                if given.isEmpty { defaultOps[opName] = DefaultOp(op: op) }
             }
         } catch {
             if OpRegistry.type(named: opName) == nil {
@@ -677,7 +706,13 @@ struct PlanBuilder: ExprDomain {
             throw fail("\(what): \(opName) takes \(arityText(info)) (\(info.inputs.map(\.name).joined(separator: ", "))), got \(args.count)", at: inputsValue!.position)
         }
         do {
-            let shapes = try outputShapes(op, args)
+            let shapes: [[Int]]
+            let scalarInputs = given.isEmpty && args.allSatisfy { nodes[$0.node].shapes[$0.output].isEmpty }
+            if scalarInputs, let known = known?.scalarOutputShapes(inputs: args.count) { shapes = known }
+            else {
+                shapes = try outputShapes(op, args)
+                if scalarInputs { defaultOps[opName]!.remember(scalarOutputShapes: shapes, inputs: args.count) }
+            }
             guard shapes.count == names.count else {
                 let noun = shapes.count == 1 ? "1 result; use \"id\"" : "\(shapes.count) results; list \(shapes.count) ids in \"outputs\""
                 throw fail("\(what): \(opName) gives \(noun)", at: position)
@@ -772,7 +807,7 @@ struct PlanBuilder: ExprDomain {
     }
 
     /// The ids defined so far, sorted (for "did you mean").
-    var definedIds: [String] { ids.filter { $0.value.ref != nil }.keys.sorted() }
+    var definedIds: [String] { ids.ids { $0.ref != nil }.sorted() }
 
     @discardableResult
     mutating func append(_ node: PlanNode, at place: Place) -> PlanRef {

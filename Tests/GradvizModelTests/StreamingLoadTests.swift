@@ -80,12 +80,40 @@ final class StreamingLoadTests: XCTestCase {
             #"{"inputs": {"x": 1}, "nodes": [\#(node), {"id": "c", "expr": "a * ("}]}"#,
             #"{"inputs": {"x": 1}, "nodes": [\#(node), {"id": "c", "op": "matmul", "inputs": ["a", "x"]}]}"#,
             #"{"inputs": {"x": {"shape": [2], "init": "normall"}}, "nodes": [\#(node)]}"#,
+            // Ids a streamed node declares as it defines them: its own id used, an id twice.
+            #"{"inputs": {"x": 1}, "nodes": [{"id": "a", "op": "exp", "inputs": ["a"]}]}"#,
+            #"{"inputs": {"x": 1}, "nodes": [\#(node), {"id": "x", "op": "exp", "inputs": ["a"]}]}"#,
+            #"{"inputs": {"x": 1}, "nodes": [\#(node), {"outputs": ["b", "b"], "op": "split", "inputs": ["a"], "attrs": {"sizes": [1, 1]}}]}"#,
+            #"{"inputs": {"x": 1}, "nodes": [\#(node), {"id": 7, "op": "exp", "inputs": ["a"]}]}"#,
+            #"{"inputs": {"x": 1}, "nodes": [\#(node), {"id": "b.", "op": "exp", "inputs": ["a"]}, {"id": "b.", "op": "exp", "inputs": ["b."]}]}"#,
+            // Output shapes remembered for all-scalar inputs must not stand for other shapes.
+            #"{"inputs": {"x": 1, "v": [1, 2]}, "nodes": [{"id": "a", "op": "matmul", "inputs": ["x", "x"]}]}"#,
+            #"{"inputs": {"x": 1, "v": [1, 2]}, "nodes": [{"id": "a", "op": "mul", "inputs": ["x", "x"]}, {"id": "b", "op": "mul", "inputs": ["v", "a"]}, {"id": "c", "op": "matmul", "inputs": ["b", "a"]}]}"#,
             // Found only when computing (a class index out of range): alone, it is the error;
             // with a mistake later in the file, that mistake is (the plan is checked first).
             #"{"inputs": {"z": [[1, 2, 3]], "t": {"value": [7], "grad": false}}, "nodes": [{"id": "L", "op": "cross_entropy", "inputs": ["z", "t"]}]}"#,
             #"{"inputs": {"z": [[1, 2, 3]], "t": {"value": [7], "grad": false}}, "nodes": [{"id": "L", "op": "cross_entropy", "inputs": ["z", "t"]}, {"id": "M", "op": "matmul", "inputs": ["z", "z"]}]}"#,
         ]
         for text in cases { assertSameLoad(text) }
+    }
+
+    /// The same op on scalars and on tensors, one after the other: each node gets its own
+    /// shapes (scalar ones are remembered per op and input count).
+    func testScalarShapesAreRememberedOnlyForScalars() throws {
+        let text = #"""
+        {"inputs": {"x": 2, "v": [1, 2, 3], "m": [[1, 2], [3, 4]]},
+         "nodes": [{"id": "a", "op": "mul", "inputs": ["x", "x"]},
+                   {"id": "b", "op": "mul", "inputs": ["v", "a"]},
+                   {"id": "c", "op": "mul", "inputs": ["a", 3]},
+                   {"id": "d", "op": "add", "inputs": ["m", "c"]},
+                   {"id": "e", "op": "sum", "inputs": ["d"]},
+                   {"id": "f", "op": "sum", "inputs": ["b"]},
+                   {"id": "g", "op": "mul", "inputs": ["e", "f"]}]}
+        """#
+        assertSameLoad(text)
+        let model = try ModelLoader(file: "m.json", streamingFrom: 0).load(Array(text.utf8))
+        let shapes = ["a", "b", "c", "d", "e", "g"].map { model.graph.value(model.value(named: $0)!).shape }
+        XCTAssertEqual(shapes, [[], [3], [], [2, 2], [], []])
     }
 
     /// Generated ids (expression intermediates, composite ports) avoid every id of the file,
