@@ -6,6 +6,7 @@ import GradvizRender
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Check every gradient a model computes against central finite differences.",
         discussion: """
             Each gradient-enabled input is checked against finite differences of the

@@ -124,6 +124,7 @@ func outputFormat(_ explicit: OutputFormat?, output: String, default fallback: O
 
 struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "render",
         abstract: "Compute a model and draw it, or write its values and gradients as JSON (the default command).",
         discussion: """
             EXAMPLES
@@ -172,6 +173,7 @@ struct Render: ParsableCommand {
 
 struct Ops: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "ops",
         abstract: "List every op with its inputs, attributes, defaults and local gradient.",
         discussion: """
             g is the upstream gradient (d objective / d output), y the op's output.
