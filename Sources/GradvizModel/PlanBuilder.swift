@@ -150,9 +150,13 @@ struct PlanBuilder: ExprDomain {
         try readInputs(inputs)
         var count = 0, declaredNodes = 0, published = 0
         while let node = next() {
+            // Mistakes here may come in another order than `read` finds them: any ends
+            // this reading.
+            guard node.objectMembers != nil else { throw ReadInOrder() }
+            let fields = try nodeFields(node)
             var declaring = false
             if count == declaredNodes {
-                if needsGeneratedIds(node) {
+                if needsGeneratedIds(fields) {
                     // Generated ids avoid every id the file declares, later ones too.
                     guard let all = try complete()["nodes"]?.arrayElements else { throw ReadInOrder() }
                     for later in all[count...] { try declareNodeIds(later) }
@@ -160,12 +164,12 @@ struct PlanBuilder: ExprDomain {
                 } else {
                     // Checked now, declared as they are defined (one table lookup, not
                     // two): a node that uses its own id fails either way.
-                    try declareNodeIds(node, checkOnly: true)
+                    try declareNodeIds(id: fields.id?.value, outputs: fields.outputs?.value, checkOnly: true)
                     declaring = true
                     declaredNodes += 1
                 }
             }
-            try readNode(node, declaring: declaring)
+            try readNode(node, fields, declaring: declaring)
             count += 1
             if nodes.count - published >= 256 {
                 // A node is final once read (its group, label and doc are set by then).
@@ -183,9 +187,9 @@ struct PlanBuilder: ExprDomain {
     }
 
     /// Whether reading `node` may generate ids (an expression, a function call).
-    func needsGeneratedIds(_ node: JSONValue) -> Bool {
-        guard node["expr"] == nil else { return true }
-        guard !table.functions.isEmpty, let op = node["op"]?.stringValue else { return false }
+    func needsGeneratedIds(_ node: NodeFields) -> Bool {
+        guard !node.has(.expr) else { return true }
+        guard !table.functions.isEmpty, let op = node.op?.value.stringValue else { return false }
         return table.functions[op] != nil
     }
 
@@ -242,14 +246,19 @@ struct PlanBuilder: ExprDomain {
         }
     }
 
-    /// Declares the ids a node defines ("id" or "outputs"); only checks them with `checkOnly`.
-    mutating func declareNodeIds(_ node: JSONValue, checkOnly: Bool = false) throws {
+    /// Declares the ids a node defines ("id" or "outputs").
+    mutating func declareNodeIds(_ node: JSONValue) throws {
         guard node.objectMembers != nil else { throw fail("a node must be an object, got \(node.kindDescription)", at: node.position) }
-        if let id = node["id"] {
+        try declareNodeIds(id: node["id"], outputs: node["outputs"])
+    }
+
+    /// Declares a node's "id" or "outputs" (given as written); only checks them with `checkOnly`.
+    mutating func declareNodeIds(id: JSONValue?, outputs: JSONValue?, checkOnly: Bool = false) throws {
+        if let id {
             guard let s = id.stringValue else { throw fail("node \"id\" must be a string, got \(id.kindDescription)", at: id.position) }
             try declare(s, id.position, what: "node id", checkOnly: checkOnly)
         }
-        if let outs = node["outputs"] {
+        if let outs = outputs {
             guard let arr = outs.arrayElements, !arr.isEmpty else {
                 throw fail("node \"outputs\" must be a non-empty array of ids", at: outs.position)
             }
@@ -514,7 +523,10 @@ struct PlanBuilder: ExprDomain {
         /// unknown one is an error), so every index fits.
         private var found: UInt64 = 0
 
-        init(_ members: [JSONMember], fail: (JSONMember) -> ModelError) throws {
+        /// A key no node has.
+        struct UnknownKey: Error { let member: JSONMember }
+
+        init(_ members: [JSONMember]) throws(UnknownKey) {
             self.members = members
             for (n, m) in members.enumerated() {
                 // Keys are told apart by length and first byte; one comparison confirms.
@@ -530,11 +542,13 @@ struct PlanBuilder: ExprDomain {
                 case (5, UInt8(ascii: "l")) where m.key == "label": key = .label
                 case (5, UInt8(ascii: "g")) where m.key == "group": key = .group
                 case (3, UInt8(ascii: "d")) where m.key == "doc": key = .doc
-                default: throw fail(m)
+                default: throw UnknownKey(member: m)
                 }
                 found |= UInt64(n + 1) << (4 * UInt64(key.rawValue))
             }
         }
+
+        func has(_ key: Key) -> Bool { found >> (4 * UInt64(key.rawValue)) & 0xF != 0 }
 
         subscript(key: Key) -> JSONMember? {
             let n = Int(found >> (4 * UInt64(key.rawValue)) & 0xF)
@@ -559,12 +573,21 @@ struct PlanBuilder: ExprDomain {
         for node in list { try readNode(node) }
     }
 
-    /// Reads one node of "nodes": its ids are declared, or checked and then `declaring`
-    /// (declared here as they are defined, at the node's position).
-    mutating func readNode(_ node: JSONValue, declaring: Bool = false) throws {
-        let fields = try NodeFields(node.objectMembers!) { m in
-            fail("node: " + unknownKey(m.key, ModelLoader.nodeKeys, what: "key"), at: m.keyPosition)
+    /// Reads one node of "nodes" (its ids are declared).
+    mutating func readNode(_ node: JSONValue) throws {
+        try readNode(node, try nodeFields(node), declaring: false)
+    }
+
+    /// The members of a node (an object).
+    func nodeFields(_ node: JSONValue) throws -> NodeFields {
+        do { return try NodeFields(node.objectMembers!) } catch {
+            throw fail("node: " + unknownKey(error.member.key, ModelLoader.nodeKeys, what: "key"), at: error.member.keyPosition)
         }
+    }
+
+    /// Reads a node whose ids are declared, or checked and then `declaring` (declared here
+    /// as they are defined, at the node's position).
+    mutating func readNode(_ node: JSONValue, _ fields: NodeFields, declaring: Bool) throws {
         let names: [String]
         if let id = fields.id {
             guard fields.outputs == nil else { throw fail("a node has \"id\" or \"outputs\", not both", at: id.value.position) }
