@@ -1,5 +1,5 @@
-/// The ids of a model and what they name, as a dictionary of Strings would keep them, but
-/// hashed faster.
+/// The ids of a model and what they name (or other names: op names), as a dictionary of
+/// Strings would keep them, but hashed faster.
 ///
 /// A node of a scalar graph looks up three ids or so (its inputs, its own), and with
 /// String's own hashing (SipHash, made to resist chosen keys) each lookup took some 350

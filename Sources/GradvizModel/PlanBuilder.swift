@@ -21,7 +21,7 @@ struct PlanBuilder: ExprDomain {
     var counters: [String: Int] = [:]
     /// Ops written without attributes, by name: one shared instance each (ops are
     /// immutable values).
-    var defaultOps: [String: DefaultOp] = [:]
+    var defaultOps = IdTable<DefaultOp>()
     struct DefaultOp {
         let op: any Op
         /// The output shapes for all-scalar inputs, by input count, once computed: most
@@ -695,7 +695,7 @@ struct PlanBuilder: ExprDomain {
             guard let members = attrs.objectMembers else { throw fail("\(what): \"attrs\" must be an object, got \(attrs.kindDescription)", at: attrs.position) }
             for m in members { given.append((m.key, try readAttribute(m.value, name: m.key))) }
         }
-        if let f = table.functions[opName] {
+        if !table.functions.isEmpty, let f = table.functions[opName] {
             guard names.count == 1 else { throw fail("\(what): function '\(opName)' has one result; use \"id\"", at: position) }
             guard given.isEmpty else { throw fail("\(what): function '\(opName)' takes no attrs", at: node.attrs!.value.position) }
             guard args.count == f.params.count else {
@@ -833,7 +833,7 @@ struct PlanBuilder: ExprDomain {
     var definedIds: [String] { ids.ids { $0.ref != nil }.sorted() }
 
     @discardableResult
-    mutating func append(_ node: PlanNode, at place: Place) -> PlanRef {
+    mutating func append(_ node: consuming PlanNode, at place: consuming Place) -> PlanRef {
         nodes.append(node)
         places.append(place)
         return PlanRef(node: nodes.count - 1, output: 0)
