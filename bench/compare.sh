@@ -7,6 +7,10 @@
 # Needs: a release build (swift build -c release --scratch-path .build-bench --product
 # gradviz-bench --product gradviz), python3, `pip install micrograd`; PyTorch is used
 # when `import torch` works. Prints one line per run and the medians.
+#
+# Each command runs once untimed first (as hyperfine's --warmup 1 does): the file cache
+# then holds the model, the binaries and torch's libraries, and memory a build has just
+# freed is settled, for every tool alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OPS=${1:-100000}
@@ -27,6 +31,7 @@ median() { python3 -c "import sys, statistics; print(f'{statistics.median(map(fl
 echo "model: $MODEL ($OPS ops); $RUNS runs each; machine: $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ -x "$BIN/gradviz" ]; then
+    "$BIN/gradviz" "$MODEL" -o "$OUT/result-gradviz-cli.json"
     ws=(); for _ in $(seq "$RUNS"); do ws+=("$(wall "$BIN/gradviz" "$MODEL" -o "$OUT/result-gradviz-cli.json")"); done
     echo "gradviz CLI (whole process, model.json -o result.json):  ${ws[*]}  median $(median "${ws[@]}") s"
 fi
@@ -39,6 +44,7 @@ print("gradviz-bench file (in process): " + ", ".join(f"{k[:-2]} {v:.3f}" for k,
 PY
 
 mg=(); mgc=()
+python3 bench/micrograd_dag.py "$MODEL" -o "$OUT/result-micrograd.json" --json > /dev/null
 for _ in $(seq "$RUNS"); do
     ws=$(wall python3 bench/micrograd_dag.py "$MODEL" -o "$OUT/result-micrograd.json" --json)
     python3 bench/micrograd_dag.py "$MODEL" -o "$OUT/result-micrograd.json" --json > "$OUT/micrograd.json"
@@ -49,6 +55,7 @@ echo "micrograd (in process, read to write):     median $(median "${mgc[@]}") s"
 
 if python3 -c "import torch" 2>/dev/null; then
     tw=(); tc=(); ti=()
+    python3 bench/torch_dag.py "$MODEL" -o "$OUT/result-torch.json" --json > /dev/null
     for _ in $(seq "$RUNS"); do
         tw+=("$(wall python3 bench/torch_dag.py "$MODEL" -o "$OUT/result-torch.json" --json)")
         python3 bench/torch_dag.py "$MODEL" -o "$OUT/result-torch.json" --json > "$OUT/torch.json"
