@@ -166,11 +166,7 @@ extension Graph {
                             let o = valueOffset[v.node] + v.output
                             if shape.isEmpty {
                                 grads.flatEdges[e0 + slot] = .scalar(gv[slot])
-                                if case .scalar(let old) = grads.flatTotals[o] {
-                                    grads.flatTotals[o] = .scalar(old + gv[slot])
-                                } else {
-                                    grads.flatTotals[o] = .scalar(gv[slot])
-                                }
+                                accumulate(&grads.flatTotals[o], gv[slot])
                             } else {
                                 let t = Tensor(shape: shape, data: [gv[slot]])
                                 grads.flatEdges[e0 + slot] = .tensor(t)
@@ -230,5 +226,15 @@ private func accumulate(_ total: inout Gradients.Slot, _ g: Tensor) {
         total = .none   // drops the slot's reference so `t += g` adds in place
         t += g
         total = .tensor(t)
+    }
+}
+
+/// `accumulate` for the contribution to a shape-[] value, given as a number.
+@inline(__always)
+private func accumulate(_ total: inout Gradients.Slot, _ g: Double) {
+    switch total {
+    case .none: total = .scalar(g)
+    case .scalar(let d): total = .scalar(d + g)
+    case .tensor: accumulate(&total, Tensor(g))
     }
 }
