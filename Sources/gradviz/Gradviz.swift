@@ -148,8 +148,9 @@ struct Render: ParsableCommand {
         }
         let clock = PhaseClock()
         ModelLoader.freesParseTree = false   // the process ends after this model
-        Heap.prepare(forModelOfSize: modelFileSize(model))
-        ModelLoader.parsingThreadSetup = { Heap.prepareThread(forModelOfSize: $0) }
+        if Heap.prepare(forModelOfSize: modelFileSize(model)) {
+            ModelLoader.parsingThreadSetup = { Heap.prepareThread(forModelOfSize: $0) }
+        }
         let model = try ModelLoader.load(path: self.model, phase: clock.lap)
         // What needs no gradients is written on another core during the backward pass.
         let result = format == .json ? ResultJSON.prepare(model) : nil
