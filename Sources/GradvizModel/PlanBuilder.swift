@@ -10,7 +10,8 @@ struct PlanBuilder: ExprDomain {
     var places: [Place] = []
     /// Every id the file declares (inputs and node outputs): where, and its value once the
     /// id is defined. One table for both: an id is declared, then defined, then used
-    /// nearby, so the second and later lookups find its entry in the cache.
+    /// nearby, so the second and later lookups find its entry in the cache. (A streamed
+    /// node's ids are declared and defined at once, after the node is read.)
     var ids = IdTable<Id>()
     struct Id {
         var position: SourcePosition
@@ -26,14 +27,14 @@ struct PlanBuilder: ExprDomain {
         let op: any Op
         /// The output shapes for all-scalar inputs, by input count, once computed: most
         /// nodes of a scalar graph are such ops, and the shapes depend on nothing else.
-        var scalarOutputShapes: [[[Int]]?] = []
+        var scalarShapesByInputCount: [[[Int]]?] = []
 
         func scalarOutputShapes(inputs: Int) -> [[Int]]? {
-            inputs < scalarOutputShapes.count ? scalarOutputShapes[inputs] : nil
+            inputs < scalarShapesByInputCount.count ? scalarShapesByInputCount[inputs] : nil
         }
         mutating func remember(scalarOutputShapes shapes: [[Int]], inputs: Int) {
-            while scalarOutputShapes.count <= inputs { scalarOutputShapes.append(nil) }
-            scalarOutputShapes[inputs] = shapes
+            while scalarShapesByInputCount.count <= inputs { scalarShapesByInputCount.append(nil) }
+            scalarShapesByInputCount[inputs] = shapes
         }
     }
     var calls: [String: Model.Call] = [:]
@@ -640,9 +641,20 @@ struct PlanBuilder: ExprDomain {
         if let later = entry?.position {
             throw fail("\(place): '\(name)' is defined later (at \(later)); a node may only use ids defined before it", at: position)
         }
-        var message = "\(place): undefined id '\(name)'"
-        if let near = nearestName(to: name, in: definedIds) { message += " (did you mean '\(near)'?)" }
-        throw fail(message, at: position)
+        throw fail("\(place): " + undefinedId(name), at: position)
+    }
+
+    /// "undefined id 'x'", with the nearest defined id, or why `name` cannot be an id.
+    func undefinedId(_ name: String) -> String {
+        // Every id is an identifier, and ids are compared byte for byte (IdTable): a name
+        // that only looks like one ("K" written as the Kelvin sign) is told so.
+        guard PlanBuilder.isIdentifier(name) else {
+            let foreign = name.unicodeScalars.filter { !$0.isASCII }.map { "U+" + String($0.value, radix: 16, uppercase: true) }
+            let has = foreign.isEmpty ? "" : "it has \(foreign.joined(separator: ", ")); "
+            return "undefined id '\(name)' (\(has)an id is ASCII letters, digits, _ and ., matched byte for byte)"
+        }
+        guard let near = nearestName(to: name, in: definedIds) else { return "undefined id '\(name)'" }
+        return "undefined id '\(name)' (did you mean '\(near)'?)"
     }
 
     mutating func readExpression(_ v: JSONValue) throws -> PlanRef {
@@ -776,11 +788,7 @@ struct PlanBuilder: ExprDomain {
             guard let items = v.arrayElements, !items.isEmpty else { throw fail("\"outputs\" must be a non-empty array of ids", at: v.position) }
             for item in items {
                 guard let s = item.stringValue else { throw fail("\"outputs\" must hold id strings, got \(item.kindDescription)", at: item.position) }
-                guard let r = ids[s]?.ref else {
-                    var message = "\"outputs\": undefined id '\(s)'"
-                    if let near = nearestName(to: s, in: definedIds) { message += " (did you mean '\(near)'?)" }
-                    throw fail(message, at: item.position)
-                }
+                guard let r = ids[s]?.ref else { throw fail("\"outputs\": " + undefinedId(s), at: item.position) }
                 guard !outputs.contains(r) else { throw fail("\"outputs\": '\(s)' is listed twice", at: item.position) }
                 outputs.append(r)
             }

@@ -27,4 +27,20 @@ final class IdTableTests: XCTestCase {
         XCTAssertEqual(a.hashValue, b.hashValue)
         XCTAssertNotEqual(a._rawHashValue(seed: 1), IdTable<Int>.Key(id: "layer.2")._rawHashValue(seed: 1))
     }
+
+    /// String's == matches canonically equivalent spellings, which hash apart here: the
+    /// table matches bytes, so such a lookup misses every time rather than by chance.
+    func testLookAlikesAreDifferentIds() {
+        let k = IdTable<Int>.Key(id: "K"), kelvin = IdTable<Int>.Key(id: "\u{212A}")
+        XCTAssertNotEqual(k, kelvin)
+        var found = 0
+        for _ in 0..<200 {
+            var table = IdTable<Int>()
+            table["K"] = 1
+            table["a"] = 2
+            if table["\u{212A}"] != nil { found += 1 }
+            XCTAssertEqual(table["K"], 1)
+        }
+        XCTAssertEqual(found, 0)
+    }
 }
