@@ -143,7 +143,7 @@ struct PlanBuilder: ExprDomain {
         struct ReadInOrder: Error {}
         let head = JSONValue(.object(prelude))
         guard let inputs = head["inputs"] else { throw ReadInOrder() }
-        try declareIds(inputs, JSONValue(.array([])))
+        try declareInputIds(try inputMembers(inputs))
         ids.reserveCapacity(ids.count + expectedNodes)
         nodes.reserveCapacity(expectedNodes)
         places.reserveCapacity(expectedNodes)
@@ -222,15 +222,25 @@ struct PlanBuilder: ExprDomain {
     /// Collects every id before anything else, so a forward reference can be told apart
     /// from a typo and generated ids never collide with a user's.
     mutating func declareIds(_ inputs: JSONValue, _ nodes: JSONValue) throws {
-        guard let members = inputs.objectMembers else {
-            throw fail("\"inputs\" must be an object of id: value, got \(inputs.kindDescription)", at: inputs.position)
-        }
+        let members = try inputMembers(inputs)
         guard let list = nodes.arrayElements else {
             throw fail("\"nodes\" must be an array of nodes, got \(nodes.kindDescription)", at: nodes.position)
         }
         ids.reserveCapacity(members.count + list.count)
-        for m in members { try declare(m.key, m.keyPosition, what: "input id") }
+        try declareInputIds(members)
         for node in list { try declareNodeIds(node) }
+    }
+
+    /// The members of "inputs" (an object).
+    func inputMembers(_ inputs: JSONValue) throws -> [JSONMember] {
+        guard let members = inputs.objectMembers else {
+            throw fail("\"inputs\" must be an object of id: value, got \(inputs.kindDescription)", at: inputs.position)
+        }
+        return members
+    }
+
+    mutating func declareInputIds(_ members: [JSONMember]) throws {
+        for m in members { try declare(m.key, m.keyPosition, what: "input id") }
     }
 
     /// Declares `id` (only checks it with `checkOnly`).
