@@ -11,19 +11,6 @@ import GradvizCore
 /// (Written by a helper to fuzz the streamed reading: 155,000 mutants ran clean, and with
 /// a planted bug in the generated-id declaration 5,000 mutants found it five times.)
 final class StreamingFuzzTests: XCTestCase {
-    // MARK: RNG
-
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     // MARK: Outcomes
 
     enum Outcome: Equatable {
@@ -38,13 +25,9 @@ final class StreamingFuzzTests: XCTestCase {
     }
 
     static func run(_ bytes: [UInt8], _ streamingFrom: Int) -> Outcome {
-        do {
-            let model = try ModelLoader(file: "m.json", streamingFrom: streamingFrom).load(bytes)
-            return .success(ResultJSON.write(model, try model.backward()))
-        } catch let error as ModelError {
-            return .failure(error.description)
-        } catch {
-            return .failure(ModelError(file: "m.json", position: nil, message: "backward: \(error)").description)
+        switch StreamingLoadTests.load(bytes, streamingFrom: streamingFrom) {
+        case .success(let result): return .success(result)
+        case .failure(let error): return .failure(error.description)
         }
     }
 
@@ -172,7 +155,7 @@ final class StreamingFuzzTests: XCTestCase {
                                 "lookAlike", "dupNode", "dropKey", "renameKey", "changeOp", "insertExpr", "number", "truncate",
                                 "reorderTop", "dupSpan", "dupKeyMember", "emptyArray", "wrapArray", "idToGenerated", "exprNameToLater", "insertCallNode", "collideGenerated", "renameEverywhere"]
 
-    static func mutate(_ b: [UInt8], kind: Int, rng: inout SplitMix, opNames: [String]) -> [UInt8] {
+    static func mutate(_ b: [UInt8], kind: Int, rng: inout SeededGenerator, opNames: [String]) -> [UInt8] {
         guard !b.isEmpty else { return b }
         var out = b
         let toks = tokenize(b)
@@ -422,7 +405,7 @@ final class StreamingFuzzTests: XCTestCase {
 
     /// A scalar DAG with newlines, expressions, function calls, split nodes, labels and groups.
     static func generatedDAG(_ n: Int, seed: UInt64, functions: Bool) -> String {
-        var rng = SplitMix(state: seed)
+        var rng = SeededGenerator(seed: seed)
         var names = ["x0", "x1", "x2", "x3"]
         var nodes: [String] = []
         for i in 0..<n {
@@ -463,7 +446,7 @@ final class StreamingFuzzTests: XCTestCase {
     /// Scalars mixed with tensors: cross_entropy nodes (class indices a number mutation can put
     /// out of range), big tensors (> 4096 elements, not computed early), multi-output nodes.
     static func mixedDAG(_ n: Int, seed: UInt64) -> String {
-        var rng = SplitMix(state: seed)
+        var rng = SeededGenerator(seed: seed)
         var scalars = ["s0", "s1"]
         var nodes: [String] = []
         for i in 0..<n {
@@ -551,7 +534,7 @@ final class StreamingFuzzTests: XCTestCase {
         if let outDir { try? FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) }
         let seeds = try Self.seeds()
         let opNames = OpRegistry.names
-        var rng = SplitMix(state: seed)
+        var rng = SeededGenerator(seed: seed)
         var perKind = [Int](repeating: 0, count: Self.mutationNames.count)
         var outcomes = ["success": 0, "failure": 0]
         var findings = 0

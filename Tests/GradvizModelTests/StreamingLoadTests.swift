@@ -7,19 +7,22 @@ import GradvizCore
 /// reading must be invisible: the same model and result bytes, and for a broken model the
 /// same one-line message, as reading the parsed document in order.
 final class StreamingLoadTests: XCTestCase {
+    /// The result bytes of `bytes` loaded and computed, or the error; streamed when the
+    /// file is at least `streamingFrom` bytes (0: always, Int.max: never).
+    static func load(_ bytes: [UInt8], streamingFrom: Int) -> Result<[UInt8], ModelError> {
+        do {
+            let model = try ModelLoader(file: "m.json", streamingFrom: streamingFrom).load(bytes)
+            return .success(ResultJSON.write(model, try model.backward()))
+        } catch let error as ModelError {
+            return .failure(error)
+        } catch {
+            return .failure(ModelError(file: "m.json", position: nil, message: "backward: \(error)"))
+        }
+    }
+
     /// Loads `bytes` in order and streamed; both must agree, on the result or on the error.
     func assertSameLoad(_ bytes: [UInt8], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
-        func run(_ streamingFrom: Int) -> Result<[UInt8], ModelError> {
-            do {
-                let model = try ModelLoader(file: "m.json", streamingFrom: streamingFrom).load(bytes)
-                return .success(ResultJSON.write(model, try model.backward()))
-            } catch let error as ModelError {
-                return .failure(error)
-            } catch {
-                return .failure(ModelError(file: "m.json", position: nil, message: "backward: \(error)"))
-            }
-        }
-        switch (run(Int.max), run(0)) {
+        switch (Self.load(bytes, streamingFrom: Int.max), Self.load(bytes, streamingFrom: 0)) {
         case (.success(let a), .success(let b)):
             XCTAssertTrue(a == b, "\(what): streamed result differs", file: file, line: line)
         case (.failure(let a), .failure(let b)):
