@@ -131,6 +131,7 @@ struct Render: ParsableCommand {
               gradviz render model.json -o graph.svg
               gradviz model.json -o result.json
               gradviz model.json -o graph.pdf --view backward --precision 3
+              gradviz model.json -o graph.svg --mark-failed 'h=backward disagrees'
             """)
 
     @Argument(help: ArgumentHelp("The model file (model.json), or - for standard input.", valueName: "model"))
@@ -140,6 +141,7 @@ struct Render: ParsableCommand {
     @Option(help: "Output format: svg, dot, png, pdf or json (default: from the output's extension, svg on standard output).")
     var format: OutputFormat?
     @OptionGroup var drawing: DrawingOptions
+    @OptionGroup var marks: MarkOptions
 
     func run() throws {
         let format = try outputFormat(format, output: output, default: .svg)
@@ -161,7 +163,9 @@ struct Render: ParsableCommand {
         if let result {
             bytes = result.write(grads)
         } else {
-            bytes = try Renderer.render(model, grads, format: format, options: drawing.renderOptions)
+            var options = drawing.renderOptions
+            options.checkMarks = try marks.checkMarks(for: model)
+            bytes = try Renderer.render(model, grads, format: format, options: options)
         }
         clock.lap(format.rawValue)
         try writeOutput(bytes, to: output)
