@@ -173,18 +173,20 @@ extension Pooling {
 
 public struct MaxPool2d: Pooling {
     public static let info = OpInfo(name: "max_pool2d", symbol: "maxpool", inputs: [InputSpec("x")], attributes: poolAttributes,
-        gradient: "dx = g routed to the first maximum of each window (as PyTorch)",
+        gradient: "dx = g routed to the first maximum of each window (the last NaN if any, as PyTorch)",
         summary: "maximum over windows of x [N, C, H, W]; padding counts as -inf")
     public let attributes: Attributes
     public init(_ attributes: Attributes) throws(OpError) { self.attributes = attributes }
 
-    /// The input offset chosen in each window: the first maximum in scan order, NaN first.
+    /// The input offset chosen in each window, as PyTorch's kernel scans it: the last NaN,
+    /// else the first maximum; a window of -inf picks its first in-bounds element.
     func argmax(_ x: Tensor, _ win: Window) -> [Int] {
         var chosen = [Int](repeating: 0, count: Tensor.count(of: win.outShape))
         forEachWindow(win) { out, taps in
-            var best = taps[0]
-            for t in taps.dropFirst() where x.data[best].isNaN == false && (x.data[t] > x.data[best] || x.data[t].isNaN) {
+            var best = taps[0], m = -Double.infinity
+            for t in taps where x.data[t] > m || x.data[t].isNaN {
                 best = t
+                m = x.data[t]
             }
             chosen[out] = best
         }

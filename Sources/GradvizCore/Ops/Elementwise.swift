@@ -8,6 +8,9 @@ public protocol UnaryElementwise: Op {
     func value(_ x: Double) -> Double
     /// df/dx at x, where y = f(x) is given because many derivatives are cheaper from it.
     func derivative(_ x: Double, _ y: Double) -> Double
+    /// The downstream gradient of one element: g * f'(x), unless PyTorch computes it
+    /// otherwise (relu selects: 0 where y ≤ 0 even when g is infinite or NaN).
+    func downstream(_ g: Double, _ x: Double, _ y: Double) -> Double
 }
 
 /// An op without attributes.
@@ -21,9 +24,10 @@ extension NoAttributes {
 }
 
 extension UnaryElementwise {
+    public func downstream(_ g: Double, _ x: Double, _ y: Double) -> Double { g * derivative(x, y) }
     public func scalarForward(_ x: UnsafeBufferPointer<Double>) -> Double? { value(x[0]) }
     public func scalarVJP(_ x: UnsafeBufferPointer<Double>, _ y: Double, _ g: Double, _ grads: UnsafeMutableBufferPointer<Double>) -> Bool {
-        grads[0] = g * derivative(x[0], y)
+        grads[0] = downstream(g, x[0], y)
         return true
     }
     public func outputShapes(_ inputs: [[Int]]) throws(OpError) -> [[Int]] { [inputs[0]] }
@@ -32,7 +36,7 @@ extension UnaryElementwise {
         guard c.needs(0) else { return [nil] }
         let x = c[0].data, y = c.y.data, g = c.g.data
         var out = [Double](repeating: 0, count: x.count)
-        for i in 0..<x.count { out[i] = g[i] * derivative(x[i], y[i]) }
+        for i in 0..<x.count { out[i] = downstream(g[i], x[i], y[i]) }
         return [Tensor(shape: c[0].shape, data: out)]
     }
 }
@@ -43,14 +47,21 @@ public protocol BinaryElementwise: NoAttributes {
     func value(_ a: Double, _ b: Double) -> Double
     func da(_ a: Double, _ b: Double, _ y: Double) -> Double
     func db(_ a: Double, _ b: Double, _ y: Double) -> Double
+    /// The downstream gradients of one element: g * ∂f/∂a and g * ∂f/∂b, unless PyTorch
+    /// computes them otherwise (maximum selects: 0 for the smaller input even when g is
+    /// infinite or NaN).
+    func downstreamA(_ g: Double, _ a: Double, _ b: Double, _ y: Double) -> Double
+    func downstreamB(_ g: Double, _ a: Double, _ b: Double, _ y: Double) -> Double
 }
 
 extension BinaryElementwise {
+    public func downstreamA(_ g: Double, _ a: Double, _ b: Double, _ y: Double) -> Double { g * da(a, b, y) }
+    public func downstreamB(_ g: Double, _ a: Double, _ b: Double, _ y: Double) -> Double { g * db(a, b, y) }
     public func scalarForward(_ x: UnsafeBufferPointer<Double>) -> Double? { value(x[0], x[1]) }
     public func scalarVJP(_ x: UnsafeBufferPointer<Double>, _ y: Double, _ g: Double, _ grads: UnsafeMutableBufferPointer<Double>) -> Bool {
-        // 0 + ...: the same bits as the broadcasting path, which sums into zeros (-0 becomes 0).
-        grads[0] = 0 + g * da(x[0], x[1], y)
-        grads[1] = 0 + g * db(x[0], x[1], y)
+        // The same bits as the broadcasting path, which sums one term into -0 (see vjp).
+        grads[0] = downstreamA(g, x[0], x[1], y)
+        grads[1] = downstreamB(g, x[0], x[1], y)
         return true
     }
     public func outputShapes(_ s: [[Int]]) throws(OpError) -> [[Int]] {
@@ -66,15 +77,19 @@ extension BinaryElementwise {
         let a = c[0], b = c[1], y = c.y, g = c.g
         let shape = y.shape
         let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
-        var ga: [Double]? = c.needs(0) ? [Double](repeating: 0, count: a.count) : nil
-        var gb: [Double]? = c.needs(1) ? [Double](repeating: 0, count: b.count) : nil
+        // An input that is not broadcast gets one term per element: summed into -0, the
+        // identity of +, it keeps its sign (PyTorch's -0); a broadcast one sums from 0 as
+        // PyTorch's sum does.
+        let za = a.count == y.count ? -0.0 : 0.0, zb = b.count == y.count ? -0.0 : 0.0
+        var ga: [Double]? = c.needs(0) ? [Double](repeating: za, count: a.count) : nil
+        var gb: [Double]? = c.needs(1) ? [Double](repeating: zb, count: b.count) : nil
         var i = 0
         a.data.withUnsafeBufferPointer { x in
             b.data.withUnsafeBufferPointer { z in
                 forEachOffset(shape, sa, sb) { oa, ob in
                     let u = g.data[i], yi = y.data[i]
-                    if ga != nil { ga![oa] += u * da(x[oa], z[ob], yi) }
-                    if gb != nil { gb![ob] += u * db(x[oa], z[ob], yi) }
+                    if ga != nil { ga![oa] += downstreamA(u, x[oa], z[ob], yi) }
+                    if gb != nil { gb![ob] += downstreamB(u, x[oa], z[ob], yi) }
                     i += 1
                 }
             }
@@ -120,6 +135,9 @@ public struct Div: BinaryElementwise {
     public func value(_ a: Double, _ b: Double) -> Double { a / b }
     public func da(_ a: Double, _ b: Double, _ y: Double) -> Double { 1 / b }
     public func db(_ a: Double, _ b: Double, _ y: Double) -> Double { -a / (b * b) }
+    // As PyTorch: g / b, not g * (1/b), which is infinite for a subnormal b.
+    public func downstreamA(_ g: Double, _ a: Double, _ b: Double, _ y: Double) -> Double { g / b }
+    public func downstreamB(_ g: Double, _ a: Double, _ b: Double, _ y: Double) -> Double { -g * ((a / b) / b) }
 }
 
 public struct Pow: BinaryElementwise {
@@ -134,24 +152,36 @@ public struct Pow: BinaryElementwise {
     // As PyTorch: the masked cases keep 0 ^ 0 and friends from producing NaN gradients.
     public func da(_ a: Double, _ b: Double, _ y: Double) -> Double { b == 0 ? 0 : b * Foundation.pow(a, b - 1) }
     public func db(_ a: Double, _ b: Double, _ y: Double) -> Double { a == 0 && b >= 0 ? 0 : y * Foundation.log(a) }
+    // PyTorch selects 0 where b = 0 (whatever g is) but multiplies g by db's 0.
+    public func downstreamA(_ g: Double, _ a: Double, _ b: Double, _ y: Double) -> Double { b == 0 ? 0 : g * da(a, b, y) }
 }
 
 public struct Maximum: BinaryElementwise {
     public static let info = OpInfo(name: "maximum", symbol: "max", inputs: ab,
-        gradient: "da = g * [a > b] + g/2 * [a = b];  db likewise", summary: "elementwise max; ties split the gradient evenly")
+        gradient: "da = g * [a > b] + g/2 * [a = b];  db likewise (a NaN sends g to both)",
+        summary: "elementwise max; ties split the gradient evenly")
     public init() {}
     public func value(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
     public func da(_ a: Double, _ b: Double, _ y: Double) -> Double { a > b ? 1 : a == b ? 0.5 : 0 }
     public func db(_ a: Double, _ b: Double, _ y: Double) -> Double { b > a ? 1 : a == b ? 0.5 : 0 }
+    // As PyTorch: where(a == b, g/2, g), then 0 where the input is the smaller one. It
+    // selects, so an infinite or NaN g gives 0 there, and a NaN input passes g to both.
+    public func downstreamA(_ g: Double, _ a: Double, _ b: Double, _ y: Double) -> Double { a < b ? 0 : a == b ? g / 2 : g }
+    public func downstreamB(_ g: Double, _ a: Double, _ b: Double, _ y: Double) -> Double { a > b ? 0 : a == b ? g / 2 : g }
 }
 
 public struct Minimum: BinaryElementwise {
     public static let info = OpInfo(name: "minimum", symbol: "min", inputs: ab,
-        gradient: "da = g * [a < b] + g/2 * [a = b];  db likewise", summary: "elementwise min; ties split the gradient evenly")
+        gradient: "da = g * [a < b] + g/2 * [a = b];  db likewise (a NaN sends g to both)",
+        summary: "elementwise min; ties split the gradient evenly")
     public init() {}
-    public func value(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : Swift.min(a, b) }
+    // b on a tie, as PyTorch's vectorized minimum: min(-0, 0) is 0.
+    public func value(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : a < b ? a : b }
     public func da(_ a: Double, _ b: Double, _ y: Double) -> Double { a < b ? 1 : a == b ? 0.5 : 0 }
     public func db(_ a: Double, _ b: Double, _ y: Double) -> Double { b < a ? 1 : a == b ? 0.5 : 0 }
+    // As maximum's: PyTorch selects.
+    public func downstreamA(_ g: Double, _ a: Double, _ b: Double, _ y: Double) -> Double { a > b ? 0 : a == b ? g / 2 : g }
+    public func downstreamB(_ g: Double, _ a: Double, _ b: Double, _ y: Double) -> Double { a < b ? 0 : a == b ? g / 2 : g }
 }
 
 public struct Neg: UnaryElementwise, NoAttributes {
@@ -173,6 +203,8 @@ public struct Log: UnaryElementwise, NoAttributes {
     public init() {}
     public func value(_ x: Double) -> Double { Foundation.log(x) }
     public func derivative(_ x: Double, _ y: Double) -> Double { 1 / x }
+    // As PyTorch: g / x, not g * (1/x), which is infinite for a subnormal x.
+    public func downstream(_ g: Double, _ x: Double, _ y: Double) -> Double { g / x }
 }
 
 public struct Sqrt: UnaryElementwise, NoAttributes {
@@ -232,10 +264,14 @@ public struct Sigmoid: UnaryElementwise, NoAttributes {
 }
 
 public struct Relu: UnaryElementwise, NoAttributes {
-    public static let info = OpInfo(name: "relu", inputs: x1, gradient: "dx = g * [x > 0]  (0 at x = 0)", summary: "max(x, 0)")
+    public static let info = OpInfo(name: "relu", inputs: x1, gradient: "dx = g * [x > 0]  (0 at x = 0; 0 where x ≤ 0 even for an infinite or NaN g)", summary: "max(x, 0)")
     public init() {}
-    public func value(_ x: Double) -> Double { x > 0 ? x : (x.isNaN ? x : 0) }
-    public func derivative(_ x: Double, _ y: Double) -> Double { x > 0 ? 1 : 0 }
+    // NaN and -0 stay themselves, as in PyTorch.
+    public func value(_ x: Double) -> Double { x < 0 ? 0 : x }
+    public func derivative(_ x: Double, _ y: Double) -> Double { y <= 0 ? 0 : 1 }
+    // PyTorch's threshold_backward selects: 0 where y ≤ 0 even when g is infinite or NaN
+    // (x = -1, L = relu(x) * sqrt(relu(x)) has dL/dx = 0), g elsewhere (NaN x included).
+    public func downstream(_ g: Double, _ x: Double, _ y: Double) -> Double { y <= 0 ? 0 : g }
 }
 
 public struct Softplus: UnaryElementwise, NoAttributes {

@@ -112,15 +112,18 @@ public struct CrossEntropy: Op {
         let ignore = attributes.int("ignore_index")
         let counted = t.filter { $0 != ignore }.count
         let up = LossReduction(attributes).upstream(c.g, shape: c[1].shape, count: counted)
-        var d = softmaxRows(c[0], ax, log: false)
+        // As PyTorch (nll_loss after log_softmax): the loss's gradient is -up at the target
+        // and 0 elsewhere (a whole row of 0 for an ignored target), then
+        // dlogits = that - exp(log_softmax) * (its row sum). An infinite or NaN upstream
+        // gradient, or NaN logits, reach the row through the product, ignored or not.
+        var d = softmaxRows(c[0], ax, log: true)
         for (i, cls) in t.enumerated() {
             let base = (i / inner) * classCount * inner + i % inner
-            if cls == ignore {
-                for k in 0..<classCount { d.data[base + k * inner] = 0 }
-                continue
+            let target = cls == ignore ? 0 : -up.data[i]
+            for k in 0..<classCount {
+                let at = base + k * inner
+                d.data[at] = (k == cls ? target : 0) - Foundation.exp(d.data[at]) * target
             }
-            d.data[base + cls * inner] -= 1
-            for k in 0..<classCount { d.data[base + k * inner] *= up.data[i] }
         }
         return [d, nil]
     }

@@ -94,8 +94,8 @@ public struct Max: ReductionOp {
     }
     public func forward(_ x: [Tensor]) throws(OpError) -> [Tensor] {
         let r = try reduction(x[0].shape)
-        // NaN wins, as in PyTorch.
-        return [Tensor(shape: r.out, data: r.fold(x[0], -.infinity) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) })]
+        // NaN wins and the first of equal values stays (max(0, -0) is 0), as in PyTorch.
+        return [Tensor(shape: r.out, data: r.fold(x[0], -.infinity) { $0.isNaN || $1.isNaN ? .nan : $1 > $0 ? $1 : $0 })]
     }
     public func vjp(_ c: VJPContext) -> [Tensor?] {
         let r = try! reduction(c[0].shape)
@@ -137,7 +137,8 @@ func softmaxRows(_ x: Tensor, _ axis: Int, log: Bool) -> Tensor {
                 let base = o * size * inner + i
                 var m = -Double.infinity
                 for j in 0..<size { m = Swift.max(m, src[base + j * inner]) }
-                if m.isInfinite { m = 0 }
+                // A row of -inf gives NaN (0 / 0), a row holding +inf NaN too (inf - inf), as in PyTorch.
+                if m == -.infinity { m = 0 }
                 var s = 0.0
                 for j in 0..<size { s += Foundation.exp(src[base + j * inner] - m) }
                 let ls = Foundation.log(s)
