@@ -2,6 +2,7 @@
 import PackageDescription
 
 // Layering (each line depends only on the lines above it):
+//   UserText       text from a model shown to a person: quoting for messages, visible escapes
 //   GradvizCore    tensors, ops (forward + vjp side by side), Graph, backward: no JSON, no Graphviz
 //   GradvizModel   model.json: JSON, expressions, functions, validation, result JSON
 //   CGraphviz / CGraphvizShim / Graphviz   the only code that sees a C pointer of libcgraph/libgvc
@@ -19,7 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "GradvizCore"),
+        .target(name: "UserText"),
+        .target(name: "GradvizCore", dependencies: ["UserText"]),
         .target(name: "GradvizModel", dependencies: ["GradvizCore"]),
         .systemLibrary(
             name: "CGraphviz",
@@ -27,7 +29,7 @@ let package = Package(
             providers: [.apt(["libgraphviz-dev"])]
         ),
         .target(name: "CGraphvizShim", dependencies: ["CGraphviz"]),
-        .target(name: "Graphviz", dependencies: ["CGraphviz", "CGraphvizShim"]),
+        .target(name: "Graphviz", dependencies: ["CGraphviz", "CGraphvizShim", "UserText"]),
         .target(name: "GradvizRender", dependencies: ["GradvizCore", "GradvizModel", "Graphviz"]),
         .executableTarget(
             name: "gradviz",

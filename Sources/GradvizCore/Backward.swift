@@ -212,7 +212,7 @@ extension Graph {
 
     func describe(_ v: ValueID) -> String {
         let name = self.name(v)
-        return name.isEmpty ? "\(v)" : "'\(name)'"
+        return name.isEmpty ? "\(v)" : "\(quoted(name))"
     }
 }
 

@@ -166,7 +166,7 @@ public enum AttrValue: Sendable, Equatable, CustomStringConvertible {
         case .null: return "null"
         case .int(let i): return "\(i)"
         case .double(let d): return formatNumber(d)
-        case .string(let s): return "\"\(s)\""
+        case .string(let s): return "\"\(visibleText(s))\""
         case .bool(let b): return "\(b)"
         case .ints(let l): return "[" + l.map(String.init).joined(separator: ", ") + "]"
         }
@@ -195,13 +195,13 @@ public struct Attributes: Sendable, Equatable {
         for (name, _) in given {
             guard info.attributes.contains(where: { $0.name == name }) else {
                 let known = info.attributes.map(\.name)
-                var message = "unknown attribute '\(name)' for op '\(info.name)'"
-                if let near = nearestName(to: name, in: known) { message += " (did you mean '\(near)'?)" }
+                var message = "unknown attribute \(quoted(name)) for op \(quoted(info.name))"
+                if let near = nearestName(to: name, in: known) { message += " (did you mean \(quoted(near))?)" }
                 else if known.isEmpty { message += " (it takes no attributes)" }
                 else { message += " (it takes \(known.joined(separator: ", ")))" }
                 throw OpError(message)
             }
-            guard seen.insert(name).inserted else { throw OpError("attribute '\(name)' given twice") }
+            guard seen.insert(name).inserted else { throw OpError("attribute \(quoted(name)) given twice") }
         }
         entries = []
         for spec in info.attributes {
@@ -210,7 +210,7 @@ public struct Attributes: Sendable, Equatable {
             } else if let d = spec.defaultValue {
                 entries.append((spec.name, d))
             } else {
-                throw OpError("op '\(info.name)' needs attribute '\(spec.name)' (\(spec.kind.expected))")
+                throw OpError("op \(quoted(info.name)) needs attribute \(quoted(spec.name)) (\(spec.kind.expected))")
             }
         }
     }
@@ -221,7 +221,7 @@ public struct Attributes: Sendable, Equatable {
     }
 
     private static func coerce(_ v: AttrValue, to spec: AttrSpec) throws(OpError) -> AttrValue {
-        let bad = OpError("attribute '\(spec.name)' must be \(spec.kind.expected), got \(v)")
+        let bad = OpError("attribute \(quoted(spec.name)) must be \(spec.kind.expected), got \(v)")
         // An attribute whose default is null (slice's end, transpose's perm) may be given as null.
         if v == .null, spec.defaultValue == .null { return v }
         switch (spec.kind, v) {
@@ -234,7 +234,7 @@ public struct Attributes: Sendable, Equatable {
             return v
         case (.string(let allowed), .string(let s)):
             guard allowed.isEmpty || allowed.contains(s) else {
-                throw OpError("attribute '\(spec.name)' must be one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")), got \"\(s)\"")
+                throw OpError("attribute \(quoted(spec.name)) must be one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")), got \"\(visibleText(s))\"")
             }
             return v
         default: throw bad
@@ -269,7 +269,7 @@ public struct Attributes: Sendable, Equatable {
     public func pair(_ name: String) throws(OpError) -> (Int, Int) {
         let l = ints(name)
         if l.count == 1 { return (l[0], l[0]) }
-        guard l.count == 2 else { throw OpError("attribute '\(name)' must be an int or [h, w], got \(l)") }
+        guard l.count == 2 else { throw OpError("attribute \(quoted(name)) must be an int or [h, w], got \(l)") }
         return (l[0], l[1])
     }
     /// nil for null (all axes).

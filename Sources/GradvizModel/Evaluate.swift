@@ -63,7 +63,7 @@ func attrValue(_ literal: AttrLiteral, name: String) throws -> AttrValue {
     case .list(let items):
         var ints: [Int] = []
         for item in items {
-            guard case .int(let i) = item else { throw OpError("attribute '\(name)' must be a list of integers, got \(literal)") }
+            guard case .int(let i) = item else { throw OpError("attribute \(quoted(name)) must be a list of integers, got \(literal)") }
             ints.append(i)
         }
         return .ints(ints)
@@ -78,7 +78,7 @@ extension ExprDomain {
         case .number(let v, _):
             return try constant(v)
         case .name(let n, let offset):
-            guard let v = env[n] else { throw ExprFailure(message: "'\(n)' is not defined here", offset: offset) }
+            guard let v = env[n] else { throw ExprFailure(message: "\(quoted(n)) is not defined here", offset: offset) }
             return v
         case .neg(let x, let offset):
             return try apply(Neg(), [evaluate(x, env)], offset: offset)
@@ -95,10 +95,10 @@ extension ExprDomain {
             for a in args { values.append(try evaluate(a, env)) }
             if let f = table.functions[name] {
                 guard attrs.isEmpty else {
-                    throw ExprFailure(message: "function '\(name)' takes no attributes (got \(attrs[0].name)=)", offset: attrs[0].offset)
+                    throw ExprFailure(message: "function \(quoted(name)) takes no attributes (got \(attrs[0].name)=)", offset: attrs[0].offset)
                 }
                 guard values.count == f.params.count else {
-                    throw ExprFailure(message: "function '\(name)' takes \(f.params.count) argument\(f.params.count == 1 ? "" : "s") (\(f.params.joined(separator: ", "))), got \(values.count)", offset: offset)
+                    throw ExprFailure(message: "function \(quoted(name)) takes \(f.params.count) argument\(f.params.count == 1 ? "" : "s") (\(f.params.joined(separator: ", "))), got \(values.count)", offset: offset)
                 }
                 switch f.kind {
                 case .composite: return try composite(f, values, offset: offset)
@@ -113,9 +113,9 @@ extension ExprDomain {
             } catch let error as OpError {
                 var message = error.message
                 if message.hasPrefix("unknown op"), let near = nearestName(to: name, in: OpRegistry.names + table.functions.keys.sorted()) {
-                    message = "unknown op or function '\(name)' (did you mean '\(near)'?)"
+                    message = "unknown op or function \(quoted(name)) (did you mean \(quoted(near))?)"
                 } else if message.hasPrefix("unknown op") {
-                    message = "unknown op or function '\(name)'"
+                    message = "unknown op or function \(quoted(name))"
                 }
                 throw ExprFailure(message: message, offset: offset)
             }
@@ -208,7 +208,7 @@ public struct CustomPrimitive: Op {
         for p in function.params {
             guard let e = backward[p] else { continue }
             do { shapes[p] = try d.evaluate(e, env) }
-            catch let e as ExprFailure { throw OpError("\(function.name) backward for '\(p)', column \(e.offset + 1): \(e.message)") }
+            catch let e as ExprFailure { throw OpError("\(function.name) backward for \(quoted(p)), column \(e.offset + 1): \(e.message)") }
             catch { throw OpError("\(function.name): \(error)") }
         }
         return shapes

@@ -1,3 +1,5 @@
+import GradvizCore
+
 // Parser for `expr` strings and function bodies (spec: "Expressions").
 //
 //   expr    := sum
@@ -434,7 +436,7 @@ private struct ExpressionParser {
     mutating func parseNumber() throws(ExpressionError) -> Expr {
         let start = i
         let (value, lexeme) = try lexNumber()
-        guard value.isFinite else { throw ExpressionError("number '\(lexeme)' is out of range", at: start) }
+        guard value.isFinite else { throw ExpressionError("number \(quoted(lexeme)) is out of range", at: start) }
         return .number(value, offset: start)
     }
 
@@ -480,7 +482,7 @@ private struct ExpressionParser {
         guard let (name, valueStart) = namedArgumentAhead() else { return nil }
         let start = i
         if previous.contains(where: { $0.name == name }) {
-            throw ExpressionError("duplicate argument '\(name)'", at: start)
+            throw ExpressionError("duplicate argument \(quoted(name))", at: start)
         }
         i = valueStart
         return ExprAttribute(name, try parseAttribute(), offset: start)
@@ -492,7 +494,7 @@ private struct ExpressionParser {
         guard let after else {
             return atEnd ? ExpressionError("unexpected end of expression", at: i) : unexpected("expected an operand")
         }
-        return unexpected("expected an operand after '\(after)'")
+        return unexpected("expected an operand after \(quoted(String(after)))")
     }
 
     func closingError(open: Int, call: Bool) -> ExpressionError {
@@ -530,7 +532,7 @@ private struct ExpressionParser {
                 guard startsNumber() else { throw ExpressionError("expected a number after '-'", at: i) }
             }
             let (value, lexeme) = try lexNumber()
-            guard value.isFinite else { throw ExpressionError("number '\(lexeme)' is out of range", at: start) }
+            guard value.isFinite else { throw ExpressionError("number \(quoted(lexeme)) is out of range", at: start) }
             if lexeme.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(lexeme) { return .int(negative ? -n : n) }
             return .number(negative ? -value : value)
         }
@@ -617,12 +619,12 @@ private struct ExpressionParser {
             if !atEnd && (s[i] == "+" || s[i] == "-") { i += 1 }
             guard !atEnd && isDigit(s[i]) else {
                 let lexeme = String(String.UnicodeScalarView(s[start..<i]))
-                throw ExpressionError("malformed number '\(lexeme)': expected digits in the exponent", at: start)
+                throw ExpressionError("malformed number \(quoted(lexeme)): expected digits in the exponent", at: start)
             }
             while !atEnd && isDigit(s[i]) { i += 1 }
         }
         let lexeme = String(String.UnicodeScalarView(s[start..<i]))
-        guard let value = Double(lexeme) else { throw ExpressionError("malformed number '\(lexeme)'", at: start) }
+        guard let value = Double(lexeme) else { throw ExpressionError("malformed number \(quoted(lexeme))", at: start) }
         return (value, lexeme)
     }
 
@@ -642,9 +644,7 @@ private struct ExpressionParser {
         }
         let c = s[i]
         if !isKnown(c) {
-            let hex = String(c.value, radix: 16, uppercase: true)
-            let shown = c.value < 0x20 || c.value == 0x7F ? "U+" + String(repeating: "0", count: 4 - hex.count) + hex : String(c)
-            return ExpressionError("unknown character '\(shown)'", at: i)
+            return ExpressionError("unknown character \(quoted(String(c)))", at: i)
         }
         var k = i + 1
         if isIdentifierStart(c) {
@@ -652,7 +652,7 @@ private struct ExpressionParser {
         } else if isDigit(c) || c == "." {
             while k < s.count && (isDigit(s[k]) || s[k] == "." || isIdentifierPart(s[k])) { k += 1 }
         }
-        return ExpressionError("\(expecting), found '\(String(String.UnicodeScalarView(s[i..<k])))'", at: i)
+        return ExpressionError("\(expecting), found \(quoted(String(String.UnicodeScalarView(s[i..<k]))))", at: i)
     }
 }
 

@@ -1,3 +1,5 @@
+import GradvizCore
+
 // A small, strict JSON (RFC 8259) parser for model.json.
 //
 // Foundation's JSONSerialization loses key order and source positions and its
@@ -458,7 +460,7 @@ private struct JSONParser: ~Copyable {
             }
         }
         if let previous {
-            throw JSONError("duplicate key \(quoted(key)) (first at \(pendingMembers[previous].keyPosition))",
+            throw JSONError("duplicate key \(jsonQuoted(key)) (first at \(pendingMembers[previous].keyPosition))",
                             at: keyPosition)
         }
         frame.keyIndex?[key] = frame.first + frame.count
@@ -722,7 +724,7 @@ private struct JSONParser: ~Copyable {
         if c >= 0x80 {
             guard let length = utf8SequenceLength(at: i) else { return "invalid UTF-8" }
             let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<i + length]), as: UTF8.self)
-            return "'\(s)'"
+            return quoted(s)
         }
         return "'\(describeByte(c))'"
     }
@@ -753,7 +755,7 @@ private func describeByte(_ c: UInt8) -> String {
 }
 
 /// A key as a JSON string literal, so odd characters cannot break a one-line message.
-private func quoted(_ s: String) -> String {
+private func jsonQuoted(_ s: String) -> String {
     var out: [UInt8] = []
     JSONWriter.appendString(s, to: &out)
     return String(decoding: out, as: UTF8.self)

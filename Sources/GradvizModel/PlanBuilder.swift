@@ -72,12 +72,12 @@ struct PlanBuilder: ExprDomain {
         var position: SourcePosition
         var names: [String]
         var isInput = false
-        var what: String { isInput ? "input '\(names[0])'" : PlanBuilder.describeNode(names) }
+        var what: String { isInput ? "input \(quoted(names[0]))" : PlanBuilder.describeNode(names) }
     }
 
     /// "node 'h'", or "node (a, b)" for a node with several outputs.
     static func describeNode(_ names: [String]) -> String {
-        names.count == 1 ? "node '\(names[0])'" : "node (\(names.joined(separator: ", ")))"
+        names.count == 1 ? "node \(quoted(names[0]))" : "node (\(names.joined(separator: ", ")))"
     }
 
     init(file: String) { self.file = file }
@@ -124,7 +124,7 @@ struct PlanBuilder: ExprDomain {
         if let s = root["seed"] { try readSeeds(s) }
         for r in outputs where seeds[r] == nil && Tensor.count(of: shape(r)) != 1 {
             let n = self.nodes[r.node].names[r.output]
-            throw fail("output '\(n)' has shape \(shapeText(shape(r))): a non-scalar output needs a \"seed\" of that shape", at: root["seed"]?.position ?? root.position)
+            throw fail("output \(quoted(n)) has shape \(shapeText(shape(r))): a non-scalar output needs a \"seed\" of that shape", at: root["seed"]?.position ?? root.position)
         }
     }
 
@@ -195,8 +195,8 @@ struct PlanBuilder: ExprDomain {
     }
 
     func unknownKey(_ key: String, _ known: [String], what: String) -> String {
-        var message = "unknown \(what) '\(key)'"
-        if let near = nearestName(to: key, in: known) { message += " (did you mean '\(near)'?)" }
+        var message = "unknown \(what) \(quoted(key))"
+        if let near = nearestName(to: key, in: known) { message += " (did you mean \(quoted(near))?)" }
         else { message += " (expected one of: \(known.joined(separator: ", ")))" }
         return message
     }
@@ -246,14 +246,14 @@ struct PlanBuilder: ExprDomain {
     /// Declares `id` (only checks it with `checkOnly`).
     mutating func declare(_ id: String, _ at: SourcePosition, what: String, checkOnly: Bool = false) throws {
         guard PlanBuilder.isIdentifier(id) else {
-            throw fail("\(what) '\(id)' is not a valid id (letters, digits, _ and ., not starting with a digit or .)", at: at)
+            throw fail("\(what) \(quoted(id)) is not a valid id (letters, digits, _ and ., not starting with a digit or .)", at: at)
         }
         if !checkOnly { try insert(id, Id(position: at)) }
     }
 
     mutating func insert(_ id: String, _ entry: Id) throws {
         if let first = ids.updateValue(entry, forKey: id) {
-            throw fail("duplicate id '\(id)' (first defined at \(first.position))", at: entry.position)
+            throw fail("duplicate id \(quoted(id)) (first defined at \(first.position))", at: entry.position)
         }
     }
 
@@ -290,13 +290,13 @@ struct PlanBuilder: ExprDomain {
             var tensor: Tensor?
             var initializer: InputInit?
             if v.objectMembers == nil {
-                tensor = try readTensor(v, what: "input '\(id)'")
+                tensor = try readTensor(v, what: "input \(quoted(id))")
             } else {
                 for k in v.objectMembers! where !ModelLoader.inputKeys.contains(k.key) {
-                    throw fail("input '\(id)': " + unknownKey(k.key, ModelLoader.inputKeys, what: "key"), at: k.keyPosition)
+                    throw fail("input \(quoted(id)): " + unknownKey(k.key, ModelLoader.inputKeys, what: "key"), at: k.keyPosition)
                 }
                 if let g = v["grad"] {
-                    guard let b = g.boolValue else { throw fail("input '\(id)': \"grad\" must be true or false, got \(g.kindDescription)", at: g.position) }
+                    guard let b = g.boolValue else { throw fail("input \(quoted(id)): \"grad\" must be true or false, got \(g.kindDescription)", at: g.position) }
                     requiresGradient = b
                 }
                 for key in ["label", "doc"] {
@@ -304,9 +304,9 @@ struct PlanBuilder: ExprDomain {
                 }
                 if let value = v["value"] {
                     for k in ["shape", "init", "fill", "mean", "std", "low", "high", "seed"] where v[k] != nil {
-                        throw fail("input '\(id)': \"\(k)\" cannot be used with \"value\"", at: v.member(k)!.keyPosition)
+                        throw fail("input \(quoted(id)): \"\(k)\" cannot be used with \"value\"", at: v.member(k)!.keyPosition)
                     }
-                    tensor = try readTensor(value, what: "input '\(id)'")
+                    tensor = try readTensor(value, what: "input \(quoted(id))")
                 } else {
                     initializer = try readInit(v, id: id)
                 }
@@ -321,34 +321,34 @@ struct PlanBuilder: ExprDomain {
 
     mutating func readInit(_ v: JSONValue, id: String) throws -> InputInit {
         guard let shapeValue = v["shape"], let initValue = v["init"] else {
-            throw fail("input '\(id)' needs \"value\", or \"shape\" and \"init\"", at: v.position)
+            throw fail("input \(quoted(id)) needs \"value\", or \"shape\" and \"init\"", at: v.position)
         }
         guard let kind = initValue.stringValue, ModelLoader.inits.contains(kind) else {
-            let got = initValue.stringValue.map { "'\($0)'" } ?? initValue.kindDescription
-            var message = "input '\(id)': unknown init \(got) (expected one of: \(ModelLoader.inits.joined(separator: ", ")))"
-            if let s = initValue.stringValue, let near = nearestName(to: s, in: ModelLoader.inits) { message = "input '\(id)': unknown init '\(s)' (did you mean '\(near)'?)" }
+            let got = initValue.stringValue.map { quoted($0) } ?? initValue.kindDescription
+            var message = "input \(quoted(id)): unknown init \(got) (expected one of: \(ModelLoader.inits.joined(separator: ", ")))"
+            if let s = initValue.stringValue, let near = nearestName(to: s, in: ModelLoader.inits) { message = "input \(quoted(id)): unknown init \(quoted(s)) (did you mean \(quoted(near))?)" }
             throw fail(message, at: initValue.position)
         }
-        let shape = try readShape(shapeValue, what: "input '\(id)' shape")
+        let shape = try readShape(shapeValue, what: "input \(quoted(id)) shape")
         let allowed = ModelLoader.initKeys[kind]!
         for k in ["fill", "mean", "std", "low", "high", "seed"] where v[k] != nil && !allowed.contains(k) {
-            throw fail("input '\(id)': \"\(k)\" does not apply to init \"\(kind)\"", at: v.member(k)!.keyPosition)
+            throw fail("input \(quoted(id)): \"\(k)\" does not apply to init \"\(kind)\"", at: v.member(k)!.keyPosition)
         }
         func number(_ key: String, _ fallback: Double?) throws -> Double {
             guard let x = v[key] else {
-                guard let fallback else { throw fail("input '\(id)': init \"\(kind)\" needs \"\(key)\"", at: v.position) }
+                guard let fallback else { throw fail("input \(quoted(id)): init \"\(kind)\" needs \"\(key)\"", at: v.position) }
                 return fallback
             }
-            guard let d = x.doubleValue else { throw fail("input '\(id)': \"\(key)\" must be a number, got \(x.kindDescription)", at: x.position) }
+            guard let d = x.doubleValue else { throw fail("input \(quoted(id)): \"\(key)\" must be a number, got \(x.kindDescription)", at: x.position) }
             return d
         }
         var seed = 0
         if let s = v["seed"] {
-            guard s.isInteger, let i = s.intValue else { throw fail("input '\(id)': \"seed\" must be an integer, got \(JSONWriter.string(s))", at: s.position) }
+            guard s.isInteger, let i = s.intValue else { throw fail("input \(quoted(id)): \"seed\" must be an integer, got \(JSONWriter.string(s))", at: s.position) }
             seed = i
         }
         let std = try number("std", 1)
-        guard std >= 0 else { throw fail("input '\(id)': \"std\" must be ≥ 0, got \(formatNumber(std))", at: v["std"]!.position) }
+        guard std >= 0 else { throw fail("input \(quoted(id)): \"std\" must be ≥ 0, got \(formatNumber(std))", at: v["std"]!.position) }
         return InputInit(kind: kind, shape: shape, fill: try number("fill", kind == "full" ? nil : 0),
                          mean: try number("mean", 0), std: std, low: try number("low", 0), high: try number("high", 1), seed: seed)
     }
@@ -415,9 +415,9 @@ struct PlanBuilder: ExprDomain {
         var bodies: [String: [(Expr, SourcePosition, String)]] = [:]
         for m in members {
             let fname = m.key, f = m.value
-            let place = "function '\(fname)'"
-            guard PlanBuilder.isIdentifier(fname), !fname.contains(".") else { throw fail("function name '\(fname)' is not a valid name", at: m.keyPosition) }
-            guard OpRegistry.type(named: fname) == nil else { throw fail("\(place) would hide the built-in op '\(fname)'; choose another name", at: m.keyPosition) }
+            let place = "function \(quoted(fname))"
+            guard PlanBuilder.isIdentifier(fname), !fname.contains(".") else { throw fail("function name \(quoted(fname)) is not a valid name", at: m.keyPosition) }
+            guard OpRegistry.type(named: fname) == nil else { throw fail("\(place) would hide the built-in op \(quoted(fname)); choose another name", at: m.keyPosition) }
             guard let keys = f.objectMembers else { throw fail("\(place) must be an object with \"params\" and \"body\" (or \"forward\" and \"backward\")", at: f.position) }
             for k in keys where !ModelLoader.functionKeys.contains(k.key) {
                 throw fail("\(place): " + unknownKey(k.key, ModelLoader.functionKeys, what: "key"), at: k.keyPosition)
@@ -428,8 +428,8 @@ struct PlanBuilder: ExprDomain {
             var names: [String] = []
             for p in params {
                 guard let s = p.stringValue, PlanBuilder.isIdentifier(s) else { throw fail("\(place): a param must be a name, got \(JSONWriter.string(p))", at: p.position) }
-                guard !names.contains(s) else { throw fail("\(place): param '\(s)' appears twice", at: p.position) }
-                guard s != "grad", s != "out" else { throw fail("\(place): '\(s)' is reserved for backward expressions; rename the param", at: p.position) }
+                guard !names.contains(s) else { throw fail("\(place): param \(quoted(s)) appears twice", at: p.position) }
+                guard s != "grad", s != "out" else { throw fail("\(place): \(quoted(s)) is reserved for backward expressions; rename the param", at: p.position) }
                 names.append(s)
             }
             func parse(_ key: String, _ x: JSONValue, allowed: Set<String>) throws -> (Expr, String) {
@@ -437,7 +437,7 @@ struct PlanBuilder: ExprDomain {
                 let e: Expr
                 do { e = try Expr.parse(text) } catch { throw fail("\(place) \(key), column \(error.column): \(error.message)", at: x.position) }
                 for (n, offset) in e.freeNames where !allowed.contains(n) {
-                    throw fail("\(place) \(key), column \(offset + 1): '\(n)' is not a param of \(fname) (params: \(names.joined(separator: ", "))\(allowed.contains("grad") ? ", grad, out" : ""))", at: x.position)
+                    throw fail("\(place) \(key), column \(offset + 1): \(quoted(n)) is not a param of \(fname) (params: \(names.joined(separator: ", "))\(allowed.contains("grad") ? ", grad, out" : ""))", at: x.position)
                 }
                 bodies[fname, default: []].append((e, x.position, key))
                 return (e, text)
@@ -458,14 +458,14 @@ struct PlanBuilder: ExprDomain {
                 var grads: [String: Expr] = [:], sources: [String: String] = [:]
                 for entry in entries {
                     guard paramSet.contains(entry.key) else {
-                        throw fail("\(place): backward has an entry for '\(entry.key)', which is not a param (params: \(names.joined(separator: ", ")))", at: entry.keyPosition)
+                        throw fail("\(place): backward has an entry for \(quoted(entry.key)), which is not a param (params: \(names.joined(separator: ", ")))", at: entry.keyPosition)
                     }
-                    let (be, btext) = try parse("backward for '\(entry.key)'", entry.value, allowed: paramSet.union(["grad", "out"]))
+                    let (be, btext) = try parse("backward for \(quoted(entry.key))", entry.value, allowed: paramSet.union(["grad", "out"]))
                     grads[entry.key] = be
                     sources[entry.key] = btext
                 }
                 for p in names where grads[p] == nil {
-                    throw fail("\(place): backward has no entry for param '\(p)' (write \"0\" if it has no gradient)", at: backward.position)
+                    throw fail("\(place): backward has no entry for param \(quoted(p)) (write \"0\" if it has no gradient)", at: backward.position)
                 }
                 defs[fname] = FunctionDef(name: fname, params: names, kind: .primitive(forward: fe, backward: grads), doc: doc, source: text, backwardSource: sources)
             } else {
@@ -481,7 +481,7 @@ struct PlanBuilder: ExprDomain {
                     if defs[callee] != nil { callees[fname, default: []].append(callee); continue }
                     guard OpRegistry.type(named: callee) != nil else {
                         let near = nearestName(to: callee, in: OpRegistry.names + defs.keys.sorted())
-                        throw fail("function '\(fname)' \(key), column \(offset + 1): unknown op or function '\(callee)'" + (near.map { " (did you mean '\($0)'?)" } ?? ""), at: position)
+                        throw fail("function \(quoted(fname)) \(key), column \(offset + 1): unknown op or function \(quoted(callee))" + (near.map { " (did you mean \(quoted($0))?)" } ?? ""), at: position)
                     }
                 }
             }
@@ -504,7 +504,7 @@ struct PlanBuilder: ExprDomain {
                     let callee = list[top.next]
                     if let i = onStack[callee] {
                         let cycle = path[i...].map(\.name) + [callee]
-                        throw fail("function '\(callee)' is recursive: \(cycle.joined(separator: " → ")); functions may not call themselves", at: positions[callee])
+                        throw fail("function \(quoted(callee)) is recursive: \(cycle.joined(separator: " → ")); functions may not call themselves", at: positions[callee])
                     }
                     if depth[callee] == nil {
                         onStack[callee] = path.count
@@ -513,7 +513,7 @@ struct PlanBuilder: ExprDomain {
                 } else {
                     depth[top.name] = 1 + (list.map { depth[$0] ?? 0 }.max() ?? 0)
                     if depth[top.name]! > ModelLoader.maxCallDepth {
-                        throw fail("function '\(top.name)' nests calls more than \(ModelLoader.maxCallDepth) deep", at: positions[top.name])
+                        throw fail("function \(quoted(top.name)) nests calls more than \(ModelLoader.maxCallDepth) deep", at: positions[top.name])
                     }
                     onStack[top.name] = nil
                     path.removeLast()
@@ -649,7 +649,7 @@ struct PlanBuilder: ExprDomain {
         if let r = entry?.ref { return r }
         let place = column.map { "\(context.what), expr column \($0)" } ?? context.what
         if let later = entry?.position {
-            throw fail("\(place): '\(name)' is defined later (at \(later)); a node may only use ids defined before it", at: position)
+            throw fail("\(place): \(quoted(name)) is defined later (at \(later)); a node may only use ids defined before it", at: position)
         }
         throw fail("\(place): " + undefinedId(name), at: position)
     }
@@ -659,12 +659,12 @@ struct PlanBuilder: ExprDomain {
         // Every id is an identifier, and ids are compared byte for byte (IdTable): a name
         // that only looks like one ("K" written as the Kelvin sign) is told so.
         guard PlanBuilder.isIdentifier(name) else {
-            let foreign = name.unicodeScalars.filter { !$0.isASCII }.map { "U+" + String($0.value, radix: 16, uppercase: true) }
+            let foreign = name.unicodeScalars.filter { !$0.isASCII }.map(codePointName)
             let has = foreign.isEmpty ? "" : "it has \(foreign.joined(separator: ", ")); "
-            return "undefined id '\(name)' (\(has)an id is ASCII letters, digits, _ and ., matched byte for byte)"
+            return "undefined id \(quoted(name)) (\(has)an id is ASCII letters, digits, _ and ., matched byte for byte)"
         }
-        guard let near = nearestName(to: name, in: definedIds) else { return "undefined id '\(name)'" }
-        return "undefined id '\(name)' (did you mean '\(near)'?)"
+        guard let near = nearestName(to: name, in: definedIds) else { return "undefined id \(quoted(name))" }
+        return "undefined id \(quoted(name)) (did you mean \(quoted(near))?)"
     }
 
     mutating func readExpression(_ v: JSONValue) throws -> PlanRef {
@@ -718,10 +718,10 @@ struct PlanBuilder: ExprDomain {
             for m in members { given.append((m.key, try readAttribute(m.value, name: m.key))) }
         }
         if !table.functions.isEmpty, let f = table.functions[opName] {
-            guard names.count == 1 else { throw fail("\(what): function '\(opName)' has one result; use \"id\"", at: position) }
-            guard given.isEmpty else { throw fail("\(what): function '\(opName)' takes no attrs", at: node.attrs!.value.position) }
+            guard names.count == 1 else { throw fail("\(what): function \(quoted(opName)) has one result; use \"id\"", at: position) }
+            guard given.isEmpty else { throw fail("\(what): function \(quoted(opName)) takes no attrs", at: node.attrs!.value.position) }
             guard args.count == f.params.count else {
-                throw fail("\(what): function '\(opName)' takes \(f.params.count) input\(f.params.count == 1 ? "" : "s") (\(f.params.joined(separator: ", "))), got \(args.count)", at: position)
+                throw fail("\(what): function \(quoted(opName)) takes \(f.params.count) input\(f.params.count == 1 ? "" : "s") (\(f.params.joined(separator: ", "))), got \(args.count)", at: position)
             }
             do {
                 switch f.kind {
@@ -740,8 +740,8 @@ struct PlanBuilder: ExprDomain {
             }
         } catch {
             if OpRegistry.type(named: opName) == nil {
-                var message = "\(what): unknown op '\(opName)'"
-                if let near = nearestName(to: opName, in: OpRegistry.names + table.functions.keys.sorted()) { message += " (did you mean '\(near)'?)" }
+                var message = "\(what): unknown op \(quoted(opName))"
+                if let near = nearestName(to: opName, in: OpRegistry.names + table.functions.keys.sorted()) { message += " (did you mean \(quoted(near))?)" }
                 throw fail(message, at: opValue.position)
             }
             throw fail("\(what): \(error.message)", at: (node.attrs?.value ?? opValue).position)
@@ -771,7 +771,7 @@ struct PlanBuilder: ExprDomain {
     func readAttribute(_ v: JSONValue, name: String) throws -> AttrValue {
         func bounded(_ x: JSONValue) throws -> Int {
             guard let i = x.intValue, abs(i) <= ModelLoader.maxAttributeMagnitude else {
-                throw fail("attribute '\(name)': \(JSONWriter.string(x)) is out of range", at: x.position)
+                throw fail("attribute \(quoted(name)): \(JSONWriter.string(x)) is out of range", at: x.position)
             }
             return i
         }
@@ -783,11 +783,11 @@ struct PlanBuilder: ExprDomain {
         case .array(let items):
             var ints: [Int] = []
             for x in items {
-                guard x.isInteger else { throw fail("attribute '\(name)' must be a list of integers, got \(JSONWriter.string(x)) in it", at: x.position) }
+                guard x.isInteger else { throw fail("attribute \(quoted(name)) must be a list of integers, got \(JSONWriter.string(x)) in it", at: x.position) }
                 ints.append(try bounded(x))
             }
             return .ints(ints)
-        case .object: throw fail("attribute '\(name)' cannot be an object", at: v.position)
+        case .object: throw fail("attribute \(quoted(name)) cannot be an object", at: v.position)
         }
     }
 
@@ -799,7 +799,7 @@ struct PlanBuilder: ExprDomain {
             for item in items {
                 guard let s = item.stringValue else { throw fail("\"outputs\" must hold id strings, got \(item.kindDescription)", at: item.position) }
                 guard let r = ids[s]?.ref else { throw fail("\"outputs\": " + undefinedId(s), at: item.position) }
-                guard !outputs.contains(r) else { throw fail("\"outputs\": '\(s)' is listed twice", at: item.position) }
+                guard !outputs.contains(r) else { throw fail("\"outputs\": \(quoted(s)) is listed twice", at: item.position) }
                 outputs.append(r)
             }
         } else {
@@ -813,11 +813,11 @@ struct PlanBuilder: ExprDomain {
         guard let members = v.objectMembers else { throw fail("\"seed\" must be an object of output id: gradient", at: v.position) }
         for m in members {
             guard let r = ids[m.key]?.ref, outputs.contains(r) else {
-                throw fail("\"seed\": '\(m.key)' is not an output (outputs: \(outputs.map { nodes[$0.node].names[$0.output] }.joined(separator: ", ")))", at: m.keyPosition)
+                throw fail("\"seed\": \(quoted(m.key)) is not an output (outputs: \(outputs.map { nodes[$0.node].names[$0.output] }.joined(separator: ", ")))", at: m.keyPosition)
             }
-            let t = try readTensor(m.value, what: "seed for '\(m.key)'")
+            let t = try readTensor(m.value, what: "seed for \(quoted(m.key))")
             guard t.shape == shape(r) else {
-                throw fail("seed for '\(m.key)' has shape \(shapeText(t.shape)), but '\(m.key)' has shape \(shapeText(shape(r)))", at: m.value.position)
+                throw fail("seed for \(quoted(m.key)) has shape \(shapeText(t.shape)), but \(quoted(m.key)) has shape \(shapeText(shape(r)))", at: m.value.position)
             }
             seeds[r] = t
         }
@@ -937,7 +937,7 @@ struct PlanBuilder: ExprDomain {
         let firstBodyNode = nodes.count
         let result: PlanRef
         do { result = try evaluateBody(f, ports) } catch let failure as ExprFailure {
-            throw ExprFailure(message: "in function '\(f.name)' (column \(failure.offset + 1) of its body): \(failure.message)", offset: offset)
+            throw ExprFailure(message: "in function \(quoted(f.name)) (column \(failure.offset + 1) of its body): \(failure.message)", offset: offset)
         }
         if result.node >= firstBodyNode, case .op = nodes[result.node].kind {
             nodes[result.node].names[result.output] = callID
@@ -954,7 +954,7 @@ struct PlanBuilder: ExprDomain {
             for (p, s) in try op.backwardShapes(inputShapes, output: out) {
                 let i = f.params.firstIndex(of: p)!
                 guard s == inputShapes[i] || Tensor.count(of: s) == 1 else {
-                    throw OpError("\(f.name): backward for '\(p)' has shape \(shapeText(s)), but '\(p)' has shape \(shapeText(inputShapes[i])) (sum the gradient over the axes '\(p)' was broadcast along)")
+                    throw OpError("\(f.name): backward for \(quoted(p)) has shape \(shapeText(s)), but \(quoted(p)) has shape \(shapeText(inputShapes[i])) (sum the gradient over the axes \(quoted(p)) was broadcast along)")
                 }
             }
             return try append(op, args, shapes: [out], names: [nameFor(offset: offset)], annotations: [Annotation.custom: f.name])

@@ -780,8 +780,8 @@ final class DrawingBuilder {
     func applyFocus() throws {
         guard let focus = options.focus else { applyFolding(); return }
         guard let center = model.value(named: focus) else {
-            var message = "--focus: no value named '\(focus)'"
-            if let near = nearestName(to: focus, in: model.namedValues.map(\.name)) { message += " (did you mean '\(near)'?)" }
+            var message = "--focus: no value named \(quoted(focus))"
+            if let near = nearestName(to: focus, in: model.namedValues.map(\.name)) { message += " (did you mean \(quoted(near))?)" }
             throw RenderError(message)
         }
         var distance = [Int](repeating: -1, count: nodes.count)

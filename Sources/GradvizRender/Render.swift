@@ -21,13 +21,13 @@ public enum Renderer {
         do {
             try drawing.graph.layout(engine: "dot")
         } catch let error as GraphvizError {
-            throw RenderError("Graphviz could not lay out the drawing: \(error)")
+            throw RenderError("\(model.file): Graphviz could not lay out the drawing: \(error)")
         }
         if count > 300 { options.progress?(String(format: "layout done in %.1f s", Date().timeIntervalSince(start))) }
         do {
             return try drawing.graph.render(format: format.rawValue)
         } catch let error as GraphvizError {
-            throw RenderError("Graphviz could not render \(format.rawValue): \(error)")
+            throw RenderError("\(model.file): Graphviz could not render \(format.rawValue): \(error)")
         }
     }
 

@@ -1,6 +1,7 @@
 import CGraphviz
 import CGraphvizShim
 import Foundation
+import UserText
 
 /// A point in Graphviz layout coordinates: points (1/72 inch), y growing upwards.
 public struct Point: Hashable, Sendable {
@@ -53,7 +54,7 @@ extension Graph {
         if rc != 0 || gvshim_errors_seen_error() != 0 {
             // A layout that reported an error may still be half built; drop it.
             gvFreeLayout(context, root)
-            throw GraphvizError.layoutFailed(engine: engine, message: trimmed(messages))
+            throw GraphvizError.layoutFailed(engine: engine, message: oneLine(messages))
         }
         layoutEngine = engine
         lastWarnings = messages
@@ -79,7 +80,7 @@ extension Graph {
             defer { if let data { gvFreeRenderData(data) } }
             let messages = String(cString: gvshim_errors_text())
             guard rc == 0, gvshim_errors_seen_error() == 0, let data else {
-                throw GraphvizError.renderFailed(format: format, message: trimmed(messages))
+                throw GraphvizError.renderFailed(format: format, message: oneLine(messages))
             }
             lastWarnings = messages
             return [UInt8](UnsafeRawBufferPointer(start: data, count: length))
@@ -122,6 +123,16 @@ private func isTrue(_ value: String) -> Bool {
     return value == "true" || value == "yes" || (Int(value).map { $0 != 0 } ?? false)
 }
 
-private func trimmed(_ text: String) -> String {
-    text.trimmingCharacters(in: .whitespacesAndNewlines)
+/// Graphviz's messages as one line for an error: it reports in several lines (the error,
+/// the text around it, the object), which would read as several messages, and quotes the
+/// drawing's own text, which may hold anything. Long reports are cut.
+func oneLine(_ text: String, limit: Int = 400) -> String {
+    var line = text.split(whereSeparator: \.isNewline)
+        .map { $0.trimmingCharacters(in: .whitespaces) }
+        .filter { !$0.isEmpty }
+        .map { $0.hasPrefix("Error: ") ? String($0.dropFirst(7)) : $0 }
+        .joined(separator: " ")
+    line = visibleText(line)
+    if line.count > limit { line = String(line.prefix(limit)) + " …" }
+    return line
 }

@@ -94,11 +94,11 @@ struct CheckReport {
     /// "input 'w'" or "node 'm' (mysig) ← x = 'w'".
     func subject(_ item: GraphCheckItem) -> String {
         switch item.subject {
-        case .input(let v): return "input '\(name(v))'"
+        case .input(let v): return "input \(quoted(name(v)))"
         case .op(let n, let slot):
             let node = model.graph.nodes[n]
             let op = node.op!
-            return "node '\(name(ValueID(node: n)))' (\(op.name)) ← \(op.info.inputName(slot)) = '\(name(node.inputs[slot]))'"
+            return "node \(quoted(name(ValueID(node: n)))) (\(op.name)) ← \(op.info.inputName(slot)) = \(quoted(name(node.inputs[slot])))"
         }
     }
 
@@ -131,12 +131,12 @@ struct CheckReport {
         }
         if let origin = model.graph.nonFiniteOrigin() {
             let node = model.graph.nodes[origin.node]
-            let inputs = origin.slots.map { "'\(name(node.inputs[$0]))'" }.joined(separator: ", ")
-            out += "non-finite values start at '\(name(ValueID(node: origin.node)))'"
+            let inputs = origin.slots.map { "\(quoted(name(node.inputs[$0])))" }.joined(separator: ", ")
+            out += "non-finite values start at \(quoted(name(ValueID(node: origin.node))))"
                 + (node.op.map { " (\($0.name) of \(inputs))" } ?? "") + "; \(origin.inherited.count) later values inherit them\n"
         }
         if !failed.isEmpty {
-            let nodes = Set(failed.filter { !$0.result.nonFinite }.compactMap(\.node)).sorted().map { "'\(name(ValueID(node: $0)))'" }
+            let nodes = Set(failed.filter { !$0.result.nonFinite }.compactMap(\.node)).sorted().map { "\(quoted(name(ValueID(node: $0))))" }
             if !nodes.isEmpty { out += "the backward of \(nodes.joined(separator: ", ")) disagrees with finite differences\n" }
         }
         return out

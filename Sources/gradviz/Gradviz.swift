@@ -57,7 +57,8 @@ struct Gradviz: ParsableCommand {
                 Foundation.exit(0)
             }
             if code == .validationFailure || error is ValidationError {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                // The usage text has several lines; what the user typed is in it too.
+                FileHandle.standardError.write(Data((visibleText(fullMessage(for: error), keepingLineFeeds: true) + "\n").utf8))
                 Foundation.exit(2)
             }
             printError("internal error: \(error)")
@@ -90,7 +91,7 @@ struct DrawingOptions: ParsableArguments {
     var colorBy: RenderOptions.ColorBy = .none
 
     func validate() throws {
-        guard ["LR", "TB"].contains(rankdir) else { throw ValidationError("--rankdir must be LR or TB, got '\(rankdir)'") }
+        guard ["LR", "TB"].contains(rankdir) else { throw ValidationError("--rankdir must be LR or TB, got \(quoted(rankdir))") }
         guard (1...17).contains(precision) else { throw ValidationError("--precision must be between 1 and 17, got \(precision)") }
         guard depth >= 0 else { throw ValidationError("--depth must be ≥ 0, got \(depth)") }
         guard maxNodes >= 1 else { throw ValidationError("--max-nodes must be ≥ 1, got \(maxNodes)") }
@@ -102,7 +103,7 @@ struct DrawingOptions: ParsableArguments {
         o.view = view; o.rankdir = rankdir; o.theme = theme; o.precision = precision
         o.focus = focus; o.depth = depth; o.vanish = vanish; o.explode = explode; o.colorBy = colorBy
         o.maxNodes = maxNodes
-        o.progress = { FileHandle.standardError.write(Data("gradviz: \($0)\n".utf8)) }
+        o.progress = { printError($0) }
         return o
     }
 }
@@ -193,8 +194,8 @@ struct Ops: ParsableCommand {
 
     func run() throws {
         for name in names where OpRegistry.type(named: name) == nil {
-            var message = "unknown op '\(name)'"
-            if let near = nearestName(to: name, in: OpRegistry.names) { message += " (did you mean '\(near)'?)" }
+            var message = "unknown op \(quoted(name))"
+            if let near = nearestName(to: name, in: OpRegistry.names) { message += " (did you mean \(quoted(near))?)" }
             throw UserError(message)
         }
         let types = names.isEmpty ? OpRegistry.all : names.compactMap(OpRegistry.type(named:))

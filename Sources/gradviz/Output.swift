@@ -1,4 +1,5 @@
 import Foundation
+import GradvizCore
 
 /// A failure the user can fix (bad input or usage): exit status 2.
 struct UserError: Error, CustomStringConvertible {
@@ -54,8 +55,11 @@ func writeOutput(_ bytes: [UInt8], to path: String) throws {
     }
 }
 
+/// One line on stderr. Text from a model is quoted where a message embeds it; whatever
+/// slipped through unquoted (a Graphviz message, an option's value) still cannot split the
+/// line or reach the terminal as a control sequence.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("gradviz: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("gradviz: \(visibleText(message))\n".utf8))
 }
 
 /// Phase timings on stderr when GRADVIZ_TIMING is set: where a slow run spends its time.

@@ -25,8 +25,8 @@ public enum OpRegistry {
     /// Builds the op `name` from user-given attributes (validated, defaults filled in).
     public static func make(_ name: String, _ attributes: [(String, AttrValue)] = []) throws(OpError) -> any Op {
         guard let type = byName[name] else {
-            var message = "unknown op '\(name)'"
-            if let near = nearestName(to: name, in: names) { message += " (did you mean '\(near)'?)" }
+            var message = "unknown op \(quoted(name))"
+            if let near = nearestName(to: name, in: names) { message += " (did you mean \(quoted(near))?)" }
             throw OpError(message)
         }
         return try type.init(Attributes(validating: attributes, for: type.info))
