@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layering (each line depends only on the lines above it):
 //   UserText       text from a model shown to a person: quoting for messages, visible escapes
+//   COpenBLAS      OpenBLAS's C interface (dgemm for matmul and convolution), found by pkg-config
 //   GradvizCore    tensors, ops (forward + vjp side by side), Graph, backward: no JSON, no Graphviz
 //   GradvizModel   model.json: JSON, expressions, functions, validation, result JSON
 //   CGraphviz / CGraphvizShim / Graphviz   the only code that sees a C pointer of libcgraph/libgvc
@@ -21,7 +22,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "UserText"),
-        .target(name: "GradvizCore", dependencies: ["UserText"]),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "GradvizCore", dependencies: ["UserText", "COpenBLAS"]),
         .target(name: "GradvizModel", dependencies: ["GradvizCore"]),
         .systemLibrary(
             name: "CGraphviz",

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what gradviz needs from Debian, if it is missing: Graphviz's C libraries
-# (libcgraph, libgvc, with headers and pkg-config data) and their plugins.
+# (libcgraph, libgvc, with headers and pkg-config data) and their plugins, and OpenBLAS
+# (matmul and convolution; cblas.h and openblas.pc).
 set -euo pipefail
 
 have_graphviz() { pkg-config --exists libgvc 2>/dev/null && [ -f /usr/include/graphviz/gvc.h ]; }
+have_openblas() { pkg-config --exists openblas 2>/dev/null; }
 
-if ! have_graphviz; then
-    packages="libgraphviz-dev graphviz pkg-config fonts-dejavu-core"
+if ! have_graphviz || ! have_openblas; then
+    packages="libgraphviz-dev graphviz pkg-config fonts-dejavu-core libopenblas-dev"
     if [ "$(id -u)" -ne 0 ]; then
         echo "gradviz needs: $packages. Run: sudo apt-get install -y $packages" >&2
         exit 1

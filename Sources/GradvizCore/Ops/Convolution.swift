@@ -48,78 +48,170 @@ public struct Conv2d: Op {
         return [[win.n, s[1][0], win.oh, win.ow]]
     }
 
-    /// Calls body(column offset, image offset) for every in-bounds tap of every window of
-    /// image `image`: the column matrix is [C·kh·kw, OH·OW], so the convolution is one
-    /// matrix product with the weights. Padded taps are skipped (they read zeros).
-    func forEachTap(_ image: Int, _ win: Window, _ body: (Int, Int) -> Void) {
-        let l = win.oh * win.ow
-        for ch in 0..<win.c {
-            let plane = (image * win.c + ch) * win.h * win.w
-            for i in 0..<win.kh {
-                for j in 0..<win.kw {
-                    let row = ((ch * win.kh + i) * win.kw + j) * l
-                    for oy in 0..<win.oh {
-                        let y = oy * win.sh + i - win.ph
-                        if y < 0 || y >= win.h { continue }
-                        for ox in 0..<win.ow {
-                            let xx = ox * win.sw + j - win.pw
-                            if xx >= 0 && xx < win.w { body(row + oy * win.ow + ox, plane + y * win.w + xx) }
+    public func forward(_ x: [Tensor]) throws(OpError) -> [Tensor] {
+        let win = try window(x[0].shape, x[1].shape)
+        let o = x[1].shape[0], k = win.c * win.kh * win.kw, l = win.oh * win.ow
+        let hasBias = x.count > 2
+        let out = [Double](writing: win.n * o * l) { out in
+            x[0].data.withUnsafeBufferPointer { X in
+                x[1].data.withUnsafeBufferPointer { W in
+                    win.withColumns(X.baseAddress!) { cols, image in
+                        // out[image] = (bias) + w [O, K] @ cols [K, L], as PyTorch: bias first.
+                        let dst = out + image * o * l
+                        if hasBias {
+                            for oc in 0..<o { (dst + oc * l).update(repeating: x[2].data[oc], count: l) }
+                        }
+                        BLAS.gemm(m: o, n: l, k: k, W.baseAddress!, lda: k, cols, ldb: l,
+                                  beta: hasBias ? 1 : 0, dst, ldc: l)
+                    }
+                }
+            }
+        }
+        return [Tensor(shape: [win.n, o, win.oh, win.ow], data: out)]
+    }
+
+    /// Per image: dw += g [O, L] @ colsᵀ [L, K]; dcols = wᵀ [K, O] @ g [O, L], folded back
+    /// into dx (col2im). Both use the one column buffer in turn.
+    public func vjp(_ c: VJPContext) -> [Tensor?] {
+        let win = try! window(c[0].shape, c[1].shape)
+        let o = c[1].shape[0], k = win.c * win.kh * win.kw, l = win.oh * win.ow
+        let needX = c.needs(0), needW = c.needs(1)
+        var dx = needX ? [Double](repeating: 0, count: c[0].count) : []
+        var dw = needW ? [Double](repeating: 0, count: c[1].count) : []
+        c[0].data.withUnsafeBufferPointer { X in
+            c[1].data.withUnsafeBufferPointer { W in
+                c.g.data.withUnsafeBufferPointer { G in
+                    dx.withUnsafeMutableBufferPointer { DX in
+                        dw.withUnsafeMutableBufferPointer { DW in
+                            let x = X.baseAddress!, w = W.baseAddress!
+                            for image in 0..<win.n {
+                                let g = G.baseAddress! + image * o * l
+                                if needW {
+                                    win.withColumns(x, image: image) { cols in
+                                        BLAS.gemm(transB: true, m: o, n: k, k: l, g, lda: l, cols, ldb: l,
+                                                  beta: image == 0 ? 0 : 1, DW.baseAddress!, ldc: k)
+                                    }
+                                }
+                                if needX {
+                                    let dxImage = DX.baseAddress! + image * win.c * win.h * win.w
+                                    if win.isPointwise {
+                                        BLAS.gemm(transA: true, m: k, n: l, k: o, w, lda: k, g, ldb: l, beta: 0, dxImage, ldc: l)
+                                    } else {
+                                        ScratchPool.shared.with(k * l) { dcols in
+                                            BLAS.gemm(transA: true, m: k, n: l, k: o, w, lda: k, g, ldb: l, beta: 0, dcols, ldc: l)
+                                            win.col2im(dcols, into: dxImage)
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
-    }
-
-    /// Unfolds image `image` of x into columns.
-    func im2col(_ x: Tensor, _ image: Int, _ win: Window) -> [Double] {
-        var cols = [Double](repeating: 0, count: win.c * win.kh * win.kw * win.oh * win.ow)
-        x.data.withUnsafeBufferPointer { src in
-            cols.withUnsafeMutableBufferPointer { dst in forEachTap(image, win) { col, at in dst[col] = src[at] } }
-        }
-        return cols
-    }
-
-    /// The adjoint of im2col: adds columns back into image `image` of dx.
-    func col2im(_ cols: [Double], _ dx: inout [Double], _ image: Int, _ win: Window) {
-        cols.withUnsafeBufferPointer { src in
-            dx.withUnsafeMutableBufferPointer { dst in forEachTap(image, win) { col, at in dst[at] += src[col] } }
-        }
-    }
-
-    public func forward(_ x: [Tensor]) throws(OpError) -> [Tensor] {
-        let win = try window(x[0].shape, x[1].shape)
-        let o = x[1].shape[0], k = win.c * win.kh * win.kw, l = win.oh * win.ow
-        var out = [Double](repeating: 0, count: win.n * o * l)
-        for image in 0..<win.n {
-            let cols = im2col(x[0], image, win)
-            if x.count > 2 {
-                for oc in 0..<o { for p in 0..<l { out[(image * o + oc) * l + p] = x[2].data[oc] } }
-            }
-            gemm(x[1].data, 0, cols, 0, &out, image * o * l, o, k, l)
-        }
-        return [Tensor(shape: [win.n, o, win.oh, win.ow], data: out)]
-    }
-
-    public func vjp(_ c: VJPContext) -> [Tensor?] {
-        let win = try! window(c[0].shape, c[1].shape)
-        let o = c[1].shape[0], k = win.c * win.kh * win.kw, l = win.oh * win.ow
-        let g = c.g.data
-        var dx: [Double]? = c.needs(0) ? [Double](repeating: 0, count: c[0].count) : nil
-        var dw: [Double]? = c.needs(1) ? [Double](repeating: 0, count: c[1].count) : nil
-        for image in 0..<win.n {
-            if dw != nil { gemmNT(g, image * o * l, im2col(c[0], image, win), 0, &dw!, 0, o, l, k) }
-            if dx != nil {
-                var dcols = [Double](repeating: 0, count: k * l)
-                gemmTN(c[1].data, 0, g, image * o * l, &dcols, 0, k, o, l)
-                col2im(dcols, &dx!, image, win)
-            }
-        }
-        var out: [Tensor?] = [dx.map { Tensor(shape: c[0].shape, data: $0) }, dw.map { Tensor(shape: c[1].shape, data: $0) }]
+        var out: [Tensor?] = [needX ? Tensor(shape: c[0].shape, data: dx) : nil, needW ? Tensor(shape: c[1].shape, data: dw) : nil]
         if c.inputs.count > 2 {
-            out.append(c.needs(2) ? c.g.sum(toShape: [1, o, 1, 1]).reshaped([o]) : nil)
+            out.append(c.needs(2) ? Tensor(shape: [o], data: channelSums(c.g.data, n: win.n, channels: o, plane: l)) : nil)
         }
         return out
+    }
+}
+
+/// Σ over images and positions of each channel of [N, C, plane].
+func channelSums(_ g: [Double], n: Int, channels: Int, plane: Int) -> [Double] {
+    var out = [Double](repeating: 0, count: channels)
+    g.withUnsafeBufferPointer { G in
+        for image in 0..<n {
+            for ch in 0..<channels {
+                let row = G.baseAddress! + (image * channels + ch) * plane
+                var s = 0.0
+                for p in 0..<plane { s += row[p] }
+                out[ch] += s
+            }
+        }
+    }
+    return out
+}
+
+// MARK: - Column matrices (im2col)
+
+extension Window {
+    /// A 1×1 kernel with stride 1 and no padding: an image already is its column matrix.
+    var isPointwise: Bool { kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 }
+
+    /// The output columns ox whose tap j falls inside the image: lo..<hi.
+    func columns(tap j: Int) -> (lo: Int, hi: Int) {
+        func ceilDiv(_ a: Int, _ b: Int) -> Int { a <= 0 ? 0 : (a + b - 1) / b }
+        let lo = min(ow, ceilDiv(pw - j, sw))
+        return (lo, max(lo, min(ow, ceilDiv(w + pw - j, sw))))
+    }
+
+    /// Calls `body` for every (channel, tap row i, tap column j, output row oy) with the
+    /// column-matrix row of [C·kh·kw, OH·OW] it fills (an offset) and the input row it
+    /// reads (nil where the tap falls in the vertical padding).
+    @inline(__always)
+    func forEachTapRow(_ body: (_ colRow: Int, _ inputRow: Int?, _ j: Int) -> Void) {
+        var row = 0
+        for ch in 0..<c {
+            for i in 0..<kh {
+                for j in 0..<kw {
+                    for oy in 0..<oh {
+                        let y = oy * sh + i - ph
+                        body(row + oy * ow, y >= 0 && y < h ? (ch * h + y) * w : nil, j)
+                    }
+                    row += oh * ow
+                }
+            }
+        }
+    }
+
+    /// Writes the column matrix [C·kh·kw, OH·OW] of one image: row (ch, i, j) holds the
+    /// input under tap (i, j) of every window, zero where the tap is in the padding.
+    func im2col(_ image: UnsafePointer<Double>, into cols: UnsafeMutablePointer<Double>) {
+        forEachTapRow { colRow, inputRow, j in
+            let dst = cols + colRow
+            guard let inputRow else { dst.update(repeating: 0, count: ow); return }
+            let (lo, hi) = columns(tap: j)
+            dst.update(repeating: 0, count: lo)
+            (dst + hi).update(repeating: 0, count: ow - hi)
+            let src = image + inputRow + j - pw
+            if sw == 1 { (dst + lo).update(from: src + lo, count: hi - lo) }
+            else { for ox in lo..<hi { dst[ox] = src[ox * sw] } }
+        }
+    }
+
+    /// The adjoint of im2col: adds a column matrix back into one image's gradient.
+    func col2im(_ cols: UnsafePointer<Double>, into image: UnsafeMutablePointer<Double>) {
+        forEachTapRow { colRow, inputRow, j in
+            guard let inputRow else { return }
+            let (lo, hi) = columns(tap: j)
+            let src = cols + colRow, dst = image + inputRow + j - pw
+            if sw == 1 { for ox in lo..<hi { dst[ox] += src[ox] } }
+            else { for ox in lo..<hi { dst[ox * sw] += src[ox] } }
+        }
+    }
+
+    /// Calls `body` with the column matrix of every image of x in turn: the image itself
+    /// when the kernel is pointwise, else one scratch buffer refilled for each image.
+    func withColumns(_ x: UnsafePointer<Double>, _ body: (UnsafePointer<Double>, Int) -> Void) {
+        let plane = c * h * w
+        if isPointwise { for image in 0..<n { body(x + image * plane, image) }; return }
+        ScratchPool.shared.with(c * kh * kw * oh * ow) { cols in
+            for image in 0..<n {
+                im2col(x + image * plane, into: cols)
+                body(cols, image)
+            }
+        }
+    }
+
+    /// The column matrix of one image.
+    func withColumns(_ x: UnsafePointer<Double>, image: Int, _ body: (UnsafePointer<Double>) -> Void) {
+        let src = x + image * c * h * w
+        if isPointwise { body(src); return }
+        ScratchPool.shared.with(c * kh * kw * oh * ow) { cols in
+            im2col(src, into: cols)
+            body(cols)
+        }
     }
 }
 
@@ -145,25 +237,19 @@ extension Pooling {
     }
     public func outputShapes(_ s: [[Int]]) throws(OpError) -> [[Int]] { [try window(s[0]).outShape] }
 
-    /// Calls body(output offset, input offsets of the window's in-bounds positions).
-    func forEachWindow(_ win: Window, _ body: (Int, [Int]) -> Void) {
-        var taps: [Int] = []
-        taps.reserveCapacity(win.kh * win.kw)
+    /// Calls body(output offset, plane offset, rows y0..<y1, columns x0..<x1) for every
+    /// window, in row-major order of the output: the window's taps inside the image.
+    @inline(__always)
+    func forEachWindow(_ win: Window, _ body: (_ out: Int, _ plane: Int, _ y0: Int, _ y1: Int, _ x0: Int, _ x1: Int) -> Void) {
         var out = 0
-        for plane in 0..<(win.n * win.c) {
-            let base = plane * win.h * win.w
+        for p in 0..<(win.n * win.c) {
+            let plane = p * win.h * win.w
             for oy in 0..<win.oh {
+                let top = oy * win.sh - win.ph
+                let y0 = Swift.max(0, top), y1 = Swift.min(win.h, top + win.kh)
                 for ox in 0..<win.ow {
-                    taps.removeAll(keepingCapacity: true)
-                    for i in 0..<win.kh {
-                        let y = oy * win.sh + i - win.ph
-                        if y < 0 || y >= win.h { continue }
-                        for j in 0..<win.kw {
-                            let x = ox * win.sw + j - win.pw
-                            if x >= 0 && x < win.w { taps.append(base + y * win.w + x) }
-                        }
-                    }
-                    body(out, taps)
+                    let left = ox * win.sw - win.pw
+                    body(out, plane, y0, y1, Swift.max(0, left), Swift.min(win.w, left + win.kw))
                     out += 1
                 }
             }
@@ -178,28 +264,41 @@ public struct MaxPool2d: Pooling {
     public let attributes: Attributes
     public init(_ attributes: Attributes) throws(OpError) { self.attributes = attributes }
 
-    /// The input offset chosen in each window, as PyTorch's kernel scans it: the last NaN,
-    /// else the first maximum; a window of -inf picks its first in-bounds element.
-    func argmax(_ x: Tensor, _ win: Window) -> [Int] {
-        var chosen = [Int](repeating: 0, count: Tensor.count(of: win.outShape))
-        forEachWindow(win) { out, taps in
-            var best = taps[0], m = -Double.infinity
-            for t in taps where x.data[t] > m || x.data[t].isNaN {
-                best = t
-                m = x.data[t]
+    /// Calls body(output offset, input offset) with the tap chosen in each window, as
+    /// PyTorch's kernel scans it: the last NaN, else the first maximum; a window of -inf
+    /// picks its first in-bounds element.
+    @inline(__always)
+    func forEachArgmax(_ x: UnsafePointer<Double>, _ win: Window, _ body: (Int, Int) -> Void) {
+        forEachWindow(win) { out, plane, y0, y1, x0, x1 in
+            var best = plane + y0 * win.w + x0
+            var m = -Double.infinity
+            for y in y0..<y1 {
+                let row = plane + y * win.w
+                for t in (row + x0)..<(row + x1) where x[t] > m || x[t].isNaN {
+                    best = t
+                    m = x[t]
+                }
             }
-            chosen[out] = best
+            body(out, best)
         }
-        return chosen
     }
     public func forward(_ x: [Tensor]) throws(OpError) -> [Tensor] {
         let win = try window(x[0].shape)
-        return [Tensor(shape: win.outShape, data: argmax(x[0], win).map { x[0].data[$0] })]
+        let out = [Double](writing: Tensor.count(of: win.outShape)) { out in
+            x[0].data.withUnsafeBufferPointer { X in forEachArgmax(X.baseAddress!, win) { o, at in out[o] = X[at] } }
+        }
+        return [Tensor(shape: win.outShape, data: out)]
     }
     public func vjp(_ c: VJPContext) -> [Tensor?] {
         let win = try! window(c[0].shape)
         var dx = [Double](repeating: 0, count: c[0].count)
-        for (out, at) in argmax(c[0], win).enumerated() { dx[at] += c.g.data[out] }
+        c[0].data.withUnsafeBufferPointer { X in
+            c.g.data.withUnsafeBufferPointer { G in
+                dx.withUnsafeMutableBufferPointer { DX in
+                    forEachArgmax(X.baseAddress!, win) { o, at in DX[at] += G[o] }
+                }
+            }
+        }
         return [Tensor(shape: c[0].shape, data: dx)]
     }
 }
@@ -212,15 +311,35 @@ public struct AvgPool2d: Pooling {
     public func forward(_ x: [Tensor]) throws(OpError) -> [Tensor] {
         let win = try window(x[0].shape)
         let divisor = Double(win.kh * win.kw)
-        var out = [Double](repeating: 0, count: Tensor.count(of: win.outShape))
-        forEachWindow(win) { o, taps in out[o] = taps.reduce(0) { $0 + x[0].data[$1] } / divisor }
+        let out = [Double](writing: Tensor.count(of: win.outShape)) { out in
+            x[0].data.withUnsafeBufferPointer { X in
+                forEachWindow(win) { o, plane, y0, y1, x0, x1 in
+                    var s = 0.0
+                    for y in y0..<y1 {
+                        let row = plane + y * win.w
+                        for t in (row + x0)..<(row + x1) { s += X[t] }
+                    }
+                    out[o] = s / divisor
+                }
+            }
+        }
         return [Tensor(shape: win.outShape, data: out)]
     }
     public func vjp(_ c: VJPContext) -> [Tensor?] {
         let win = try! window(c[0].shape)
         let divisor = Double(win.kh * win.kw)
         var dx = [Double](repeating: 0, count: c[0].count)
-        forEachWindow(win) { o, taps in for t in taps { dx[t] += c.g.data[o] / divisor } }
+        c.g.data.withUnsafeBufferPointer { G in
+            dx.withUnsafeMutableBufferPointer { DX in
+                forEachWindow(win) { o, plane, y0, y1, x0, x1 in
+                    let share = G[o] / divisor
+                    for y in y0..<y1 {
+                        let row = plane + y * win.w
+                        for t in (row + x0)..<(row + x1) { DX[t] += share }
+                    }
+                }
+            }
+        }
         return [Tensor(shape: c[0].shape, data: dx)]
     }
 }

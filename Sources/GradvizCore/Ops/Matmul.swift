@@ -13,6 +13,11 @@ public struct Matmul: NoAttributes {
         var batch: [Int] = []
         var aBatch: [Int] = [], bBatch: [Int] = []
         var out: [Int] = []
+        var batchCount: Int { Tensor.count(of: batch) }
+        var aBatchCount: Int { Tensor.count(of: aBatch) }
+        var bBatchCount: Int { Tensor.count(of: bBatch) }
+        /// b is one matrix and a a stack of them: the batch is just more rows of a.
+        var foldsIntoRows: Bool { bBatchCount == 1 && aBatchCount == batchCount && batchCount > 1 }
     }
 
     func plan(_ a: [Int], _ b: [Int]) throws(OpError) -> Plan {
@@ -39,28 +44,74 @@ public struct Matmul: NoAttributes {
 
     public func forward(_ x: [Tensor]) throws(OpError) -> [Tensor] {
         let p = try plan(x[0].shape, x[1].shape)
-        var out = [Double](repeating: 0, count: Tensor.count(of: p.batch) * p.n * p.m)
-        eachBatch(p) { ia, ib, io in
-            gemm(x[0].data, ia, x[1].data, ib, &out, io, p.n, p.k, p.m)
+        let (n, k, m) = (p.n, p.k, p.m)
+        let out = [Double](writing: p.batchCount * n * m) { C in
+            x[0].data.withUnsafeBufferPointer { A in
+                x[1].data.withUnsafeBufferPointer { B in
+                    let a = A.baseAddress!, b = B.baseAddress!
+                    if p.foldsIntoRows {
+                        // One [batch·n, k] @ [k, m] product instead of one per matrix.
+                        BLAS.gemm(m: p.batchCount * n, n: m, k: k, a, lda: k, b, ldb: m, beta: 0, C, ldc: m)
+                        return
+                    }
+                    eachBatch(p) { ia, ib, io in
+                        BLAS.gemm(m: n, n: m, k: k, a + ia, lda: k, b + ib, ldb: m, beta: 0, C + io, ldc: m)
+                    }
+                }
+            }
         }
         return [Tensor(shape: p.out, data: out)]
     }
 
+    /// da = g @ bᵀ and db = aᵀ @ g per matrix. An input broadcast over batch dimensions
+    /// receives the sum over them: its matrix is accumulated into (beta 1), batch by batch
+    /// in row-major order, so no gradient of the broadcast shape is ever allocated.
     public func vjp(_ c: VJPContext) -> [Tensor?] {
         let p = try! plan(c[0].shape, c[1].shape)
-        let a = c[0], b = c[1], g = c.g.data
-        // Gradients are formed at the broadcast batch shape, then summed to each input's.
-        var ga: [Double]? = c.needs(0) ? [Double](repeating: 0, count: Tensor.count(of: p.batch) * p.n * p.k) : nil
-        var gb: [Double]? = c.needs(1) ? [Double](repeating: 0, count: Tensor.count(of: p.batch) * p.k * p.m) : nil
-        var batchIndex = 0
-        eachBatch(p) { ia, ib, io in
-            if ga != nil { gemmNT(g, io, b.data, ib, &ga!, batchIndex * p.n * p.k, p.n, p.m, p.k) }
-            if gb != nil { gemmTN(a.data, ia, g, io, &gb!, batchIndex * p.k * p.m, p.k, p.n, p.m) }
-            batchIndex += 1
+        let (n, k, m) = (p.n, p.k, p.m)
+        var da: Tensor?, db: Tensor?
+        c[0].data.withUnsafeBufferPointer { A in
+            c[1].data.withUnsafeBufferPointer { B in
+                c.g.data.withUnsafeBufferPointer { G in
+                    let a = A.baseAddress!, b = B.baseAddress!, g = G.baseAddress!
+                    if c.needs(0) {
+                        let data = matrixGradient(count: A.count, broadcast: p.aBatchCount != p.batchCount) { out, beta in
+                            if p.foldsIntoRows {
+                                BLAS.gemm(transB: true, m: p.batchCount * n, n: k, k: m, g, lda: m, b, ldb: m, beta: 0, out, ldc: k)
+                                return
+                            }
+                            eachBatch(p) { ia, ib, io in
+                                BLAS.gemm(transB: true, m: n, n: k, k: m, g + io, lda: m, b + ib, ldb: m, beta: beta, out + ia, ldc: k)
+                            }
+                        }
+                        da = Tensor(shape: c[0].shape, data: data)
+                    }
+                    if c.needs(1) {
+                        let data = matrixGradient(count: B.count, broadcast: p.bBatchCount != p.batchCount) { out, beta in
+                            if p.foldsIntoRows {
+                                BLAS.gemm(transA: true, m: k, n: m, k: p.batchCount * n, a, lda: k, g, ldb: m, beta: 0, out, ldc: m)
+                                return
+                            }
+                            eachBatch(p) { ia, ib, io in
+                                BLAS.gemm(transA: true, m: k, n: m, k: n, a + ia, lda: k, g + io, ldb: m, beta: beta, out + ib, ldc: m)
+                            }
+                        }
+                        db = Tensor(shape: c[1].shape, data: data)
+                    }
+                }
+            }
         }
-        let da = ga.map { Tensor(shape: p.batch + [p.n, p.k], data: $0).sum(toShape: p.aBatch + [p.n, p.k]).reshaped(a.shape) }
-        let db = gb.map { Tensor(shape: p.batch + [p.k, p.m], data: $0).sum(toShape: p.bBatch + [p.k, p.m]).reshaped(b.shape) }
         return [da, db]
+    }
+
+    /// The gradient of one input: written once per matrix (beta 0) when each of its
+    /// matrices meets one batch, summed into zeros (beta 1) when it is broadcast.
+    private func matrixGradient(count: Int, broadcast: Bool,
+                                _ fill: (UnsafeMutablePointer<Double>, Double) -> Void) -> [Double] {
+        if !broadcast { return [Double](writing: count) { fill($0, 0) } }
+        var out = [Double](repeating: 0, count: count)
+        out.withUnsafeMutableBufferPointer { if count > 0 { fill($0.baseAddress!, 1) } }
+        return out
     }
 
     /// Calls `body` with the offsets of a's matrix, b's matrix and the output's matrix for
@@ -73,61 +124,6 @@ public struct Matmul: NoAttributes {
         forEachOffset(p.batch, sa, sb) { ia, ib in
             body(ia, ib, io)
             io += p.n * p.m
-        }
-    }
-}
-
-/// c[n, m] += a[n, k] · b[k, m]; the i-k-j order keeps the inner loop on contiguous rows.
-func gemm(_ a: [Double], _ ao: Int, _ b: [Double], _ bo: Int, _ c: inout [Double], _ co: Int, _ n: Int, _ k: Int, _ m: Int) {
-    a.withUnsafeBufferPointer { A in
-        b.withUnsafeBufferPointer { B in
-            c.withUnsafeMutableBufferPointer { C in
-                for i in 0..<n {
-                    let crow = co + i * m
-                    for p in 0..<k {
-                        let aip = A[ao + i * k + p]
-                        let brow = bo + p * m
-                        for j in 0..<m { C[crow + j] += aip * B[brow + j] }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// c[n, k] += a[n, m] · b[k, m]ᵀ: each entry is a dot product of two contiguous rows.
-func gemmNT(_ a: [Double], _ ao: Int, _ b: [Double], _ bo: Int, _ c: inout [Double], _ co: Int, _ n: Int, _ m: Int, _ k: Int) {
-    a.withUnsafeBufferPointer { A in
-        b.withUnsafeBufferPointer { B in
-            c.withUnsafeMutableBufferPointer { C in
-                for i in 0..<n {
-                    let arow = ao + i * m
-                    for j in 0..<k {
-                        let brow = bo + j * m
-                        var s = 0.0
-                        for p in 0..<m { s += A[arow + p] * B[brow + p] }
-                        C[co + i * k + j] += s
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// c[k, m] += a[n, k]ᵀ · b[n, m]: accumulate outer products of rows, contiguous inner loop.
-func gemmTN(_ a: [Double], _ ao: Int, _ b: [Double], _ bo: Int, _ c: inout [Double], _ co: Int, _ k: Int, _ n: Int, _ m: Int) {
-    a.withUnsafeBufferPointer { A in
-        b.withUnsafeBufferPointer { B in
-            c.withUnsafeMutableBufferPointer { C in
-                for r in 0..<n {
-                    let brow = bo + r * m
-                    for i in 0..<k {
-                        let ari = A[ao + r * k + i]
-                        let crow = co + i * m
-                        for j in 0..<m { C[crow + j] += ari * B[brow + j] }
-                    }
-                }
-            }
         }
     }
 }
