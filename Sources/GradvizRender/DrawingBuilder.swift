@@ -117,10 +117,10 @@ final class DrawingBuilder {
         // between its ends, whose width (LR) or height (TB) already keeps the ends apart:
         // the gaps on either side of it can be small.
         // Top to bottom, labels stand side by side in a rank and need wider gaps.
-        let tb = options.rankdir == "TB"
+        let tb = options.rankdir == "TB" || options.rankdir == "BT"
         let (nodesep, ranksep) = largeLayout ? ("0.25", "0.5") : big ? (tb ? "0.3" : "0.2", "0.25") : (tb ? "0.45" : "0.3", "0.35")
         let graphAttributes: [(String, String)] = [
-            ("rankdir", options.rankdir == "TB" ? "TB" : "LR"),
+            ("rankdir", ["RL", "TB", "BT"].contains(options.rankdir) ? options.rankdir : "LR"),
             ("fontname", font), ("fontsize", "12"), ("fontcolor", palette.text),
             ("bgcolor", palette.background), ("pad", "0.25"),
             ("nodesep", nodesep), ("ranksep", ranksep),
@@ -781,7 +781,11 @@ final class DrawingBuilder {
         guard let focus = options.focus else { applyFolding(); return }
         guard let center = model.value(named: focus) else {
             var message = "--focus: no value named \(quoted(focus))"
-            if let near = nearestName(to: focus, in: model.namedValues.map(\.name)) { message += " (did you mean \(quoted(near))?)" }
+            let names = model.namedValues.map(\.name)
+            if let near = nearestName(to: focus, in: names) { message += " (did you mean \(quoted(near))?)" }
+            else if !names.isEmpty {
+                message += " (the values are \(names.prefix(8).map(quoted).joined(separator: ", "))\(names.count > 8 ? ", ... \(names.count) in all" : ""))"
+            }
             throw RenderError(message)
         }
         var distance = [Int](repeating: -1, count: nodes.count)

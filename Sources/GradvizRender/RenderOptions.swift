@@ -20,7 +20,7 @@ public struct RenderOptions: Sendable {
     public enum ColorBy: String, CaseIterable, Sendable { case none, grad }
 
     public var view: View = .both
-    /// "LR" (left to right) or "TB" (top to bottom).
+    /// "LR" (left to right), "RL", "TB" (top to bottom) or "BT".
     public var rankdir: String = "LR"
     public var theme: Theme = .light
     /// Significant digits of numbers in labels.

@@ -36,8 +36,10 @@ struct Gradviz: ParsableCommand {
 
     /// Runs a command with gradviz's exit statuses: 2 for anything the user can fix.
     static func main() {
+        let arguments = Arguments.joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst()))
         do {
-            var command = try parseAsRoot()
+            try Arguments.checkCommandName(arguments)
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch let error as ModelError {
             printError(error.description)
@@ -57,8 +59,9 @@ struct Gradviz: ParsableCommand {
                 Foundation.exit(0)
             }
             if code == .validationFailure || error is ValidationError {
-                // The usage text has several lines; what the user typed is in it too.
-                FileHandle.standardError.write(Data((visibleText(fullMessage(for: error), keepingLineFeeds: true) + "\n").utf8))
+                // One line: ArgumentParser's first line, without its usage text (printError
+                // shows what the user typed visibly).
+                printError(Arguments.oneLine(message(for: error)))
                 Foundation.exit(2)
             }
             printError("internal error: \(error)")
@@ -71,7 +74,7 @@ struct Gradviz: ParsableCommand {
 struct DrawingOptions: ParsableArguments {
     @Option(help: "What to draw: forward, backward or both.")
     var view: RenderOptions.View = .both
-    @Option(help: "Direction of the layout: LR (left to right) or TB (top to bottom).")
+    @Option(help: "Direction of the layout: LR (left to right), RL, TB (top to bottom) or BT, in any case.")
     var rankdir: String = "LR"
     @Option(help: "Colours: light or dark.")
     var theme: RenderOptions.Theme = .light
@@ -79,8 +82,8 @@ struct DrawingOptions: ParsableArguments {
     var precision: Int = 4
     @Option(help: ArgumentHelp("Draw only the neighbourhood of this value id.", valueName: "id"))
     var focus: String?
-    @Option(help: "With --focus: how many edges away from it to draw.")
-    var depth: Int = 2
+    @Option(help: "With --focus: how many edges away from it to draw (default 2).")
+    var depth: Int?
     @Option(name: .customLong("max-nodes"), help: "Past this many nodes, draw the part nearest the outputs (or --focus) and say what was folded.")
     var maxNodes: Int = 1500
     @Option(help: "Mark gradient edges whose norm is below this (an exactly-zero gradient is not marked).")
@@ -91,17 +94,22 @@ struct DrawingOptions: ParsableArguments {
     var colorBy: RenderOptions.ColorBy = .none
 
     func validate() throws {
-        guard ["LR", "TB"].contains(rankdir) else { throw ValidationError("--rankdir must be LR or TB, got \(quoted(rankdir))") }
+        guard ["LR", "RL", "TB", "BT"].contains(rankdir.uppercased()) else {
+            throw ValidationError("--rankdir must be LR, RL, TB or BT, got \(quoted(rankdir))")
+        }
         guard (1...17).contains(precision) else { throw ValidationError("--precision must be between 1 and 17, got \(precision)") }
-        guard depth >= 0 else { throw ValidationError("--depth must be ≥ 0, got \(depth)") }
+        if let depth {
+            guard focus != nil else { throw ValidationError("--depth needs --focus ID: it counts edges away from that value") }
+            guard depth >= 0 else { throw ValidationError("--depth must be ≥ 0, got \(depth)") }
+        }
         guard maxNodes >= 1 else { throw ValidationError("--max-nodes must be ≥ 1, got \(maxNodes)") }
         guard vanish >= 0, explode > vanish else { throw ValidationError("--vanish must be ≥ 0 and below --explode") }
     }
 
     var renderOptions: RenderOptions {
         var o = RenderOptions()
-        o.view = view; o.rankdir = rankdir; o.theme = theme; o.precision = precision
-        o.focus = focus; o.depth = depth; o.vanish = vanish; o.explode = explode; o.colorBy = colorBy
+        o.view = view; o.rankdir = rankdir.uppercased(); o.theme = theme; o.precision = precision
+        o.focus = focus; o.depth = depth ?? o.depth; o.vanish = vanish; o.explode = explode; o.colorBy = colorBy
         o.maxNodes = maxNodes
         o.progress = { printError($0) }
         return o
@@ -115,7 +123,12 @@ extension OutputFormat: ExpressibleByArgument {}
 
 /// Picks the output format from --format or the output's extension.
 func outputFormat(_ explicit: OutputFormat?, output: String, default fallback: OutputFormat) throws -> OutputFormat {
-    if let explicit { return explicit }
+    if let explicit {
+        if output != "-", let implied = OutputFormat(path: output), implied != explicit {
+            throw UserError("\(output): the extension says \(implied.rawValue), --format says \(explicit.rawValue); make them agree")
+        }
+        return explicit
+    }
     if output == "-" { return fallback }
     guard let f = OutputFormat(path: output) else {
         throw UserError("\(output): cannot tell the format from the extension; use .svg, .dot, .png, .pdf or .json, or --format")
