@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(name: "gradviz-bench", dependencies: ["GradvizCore", "GradvizModel"]),
         .testTarget(name: "GradvizCoreTests", dependencies: ["GradvizCore"]),
         .testTarget(name: "GradvizModelTests", dependencies: ["GradvizModel"]),
-        .testTarget(name: "GraphvizTests", dependencies: ["Graphviz"]),
+        .testTarget(name: "GraphvizTests", dependencies: ["Graphviz", "UserText"]),
         .testTarget(name: "GradvizRenderTests", dependencies: ["GradvizRender", "GradvizModel"]),
         .testTarget(name: "GradvizCLITests", dependencies: ["gradviz"]),
     ],

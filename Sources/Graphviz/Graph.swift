@@ -21,7 +21,7 @@ public final class Graph: NodeContainer, @unchecked Sendable {
         precondition(!name.isEmpty, "Graphviz graphs must be named")
         self.name = name
         let opened = Runtime.shared.locked {
-            withCString(name) { gvshim_open($0, gvshim_directed()) }
+            withCString(graphvizName(name)) { gvshim_open($0, gvshim_directed()) }
         }
         guard let opened else { fatalError("agopen failed: out of memory") }
         root = opened
@@ -110,10 +110,11 @@ extension NodeContainer {
     var graphPointer: UnsafeMutablePointer<Agraph_t> { handle.pointer.assumingMemoryBound(to: Agraph_t.self) }
 
     /// The node with this unique name, created if new. Created in a subgraph, it also
-    /// belongs to the root graph.
+    /// belongs to the root graph. The SVG shows the name as the node's `<title>`; a control
+    /// character in it is shown as U+XXXX, so names differing only in that are one node.
     public func node(_ name: String) -> Node {
         Runtime.shared.locked {
-            let pointer = withCString(name) { name in
+            let pointer = withCString(graphvizName(name)) { name in
                 if let existing = agnode(graphPointer, name, 0) { return existing }
                 handle.graph.freeLayoutLocked()
                 return agnode(graphPointer, name, 1)!
@@ -136,7 +137,7 @@ extension NodeContainer {
     /// cluster only when its name begins with "cluster".
     public func subgraph(_ name: String) -> Subgraph {
         Runtime.shared.locked {
-            let pointer = withCString(name) { name in
+            let pointer = withCString(graphvizName(name)) { name in
                 if let existing = agsubg(graphPointer, name, 0) { return existing }
                 handle.graph.freeLayoutLocked()
                 return agsubg(graphPointer, name, 1)!
