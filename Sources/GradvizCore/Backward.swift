@@ -50,12 +50,6 @@ public struct Gradients {
 
     /// How many edges (input slots) the graph has.
     public var edgeCount: Int { flatEdges.count }
-    /// `totals[node][output]`: d(objective)/d(value), nil off every such path.
-    @available(*, deprecated, message: "copies every gradient; use grads[value] instead")
-    public var totals: [[Tensor?]] { (0..<valueOffset.count - 1).map { n in (valueOffset[n]..<valueOffset[n + 1]).map { flatTotals[$0].tensor } } }
-    /// `edges[node][slot]`: the downstream gradient the node sent to the value in `slot`.
-    @available(*, deprecated, message: "copies every gradient; use grads.edge(node:slot:) instead")
-    public var edges: [[Tensor?]] { (0..<edgeOffset.count - 1).map { n in (edgeOffset[n]..<edgeOffset[n + 1]).map { flatEdges[$0].tensor } } }
 }
 
 /// Errors of the backward pass itself (seeds, and ops whose vjp breaks its contract).

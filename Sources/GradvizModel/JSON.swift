@@ -180,15 +180,8 @@ public struct JSONValue: Sendable, Equatable {
     /// Throws `JSONError` for anything RFC 8259 does not allow, for duplicate keys,
     /// numbers beyond the range of Double, and nesting deeper than `maxDepth`.
     public static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth) throws(JSONError) -> JSONValue {
-        try parse(bytes, maxDepth: maxDepth, streaming: nil)
-    }
-
-    /// `parse`, handing the elements of one array member of the top-level object to
-    /// `stream` as each is complete (the whole value is still returned).
-    static func parse(_ bytes: [UInt8], maxDepth: Int = defaultMaxDepth, streaming stream: JSONArrayStream?) throws(JSONError) -> JSONValue {
         let result: Result<JSONValue, JSONError> = bytes.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(buffer, maxDepth: maxDepth)
-            parser.stream = stream
             do throws(JSONError) { return .success(try parser.parseDocument()) } catch { return .failure(error) }
         }
         return try result.get()
@@ -197,17 +190,6 @@ public struct JSONValue: Sendable, Equatable {
     public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONError) -> JSONValue {
         try parse(Array(text.utf8), maxDepth: maxDepth)
     }
-}
-
-/// Receives the elements of one array member of the top-level object while the document is
-/// still being parsed, so that another thread can start on them.
-protocol JSONArrayStream: AnyObject {
-    /// The key of the member.
-    var key: String { get }
-    /// The array opens; `membersBefore` are the top-level members before it.
-    func start(_ membersBefore: [JSONMember])
-    /// One element of the array, complete.
-    func element(_ value: JSONValue)
 }
 
 /// The elements of the containers still open, on one stack. A finished container moves its
@@ -238,14 +220,6 @@ private struct PendingStack<Element>: ~Copyable {
     }
 
     subscript(i: Int) -> Element { base[i] }
-
-    /// Copies of the elements from `first` on.
-    func copy(from first: Int) -> [Element] {
-        var out: [Element] = []
-        out.reserveCapacity(count - first)
-        for k in first..<count { out.append(base[k]) }
-        return out
-    }
 
     /// Index of the first element from `first` on that satisfies `predicate`.
     func firstIndex(from first: Int, where predicate: (borrowing Element) -> Bool) -> Int? {
@@ -297,8 +271,6 @@ private struct JSONParser: ~Copyable {
         var keyPosition = SourcePosition.unknown
         // Built once an object gets big, so duplicate checks stay linear overall.
         var keyIndex: [String: Int]? = nil
-        /// The array whose elements go to `stream`.
-        var isStreamed = false
     }
 
     let bytes: UnsafeBufferPointer<UInt8>
@@ -314,8 +286,6 @@ private struct JSONParser: ~Copyable {
     var scratch: [UInt8] = []
     var pendingValues = PendingStack<JSONValue>()
     var pendingMembers = PendingStack<JSONMember>()
-    /// Told of each element of the streamed array.
-    var stream: JSONArrayStream?
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -373,10 +343,6 @@ private struct JSONParser: ~Copyable {
                 } else {
                     var frame = Frame(isObject: isObject, start: start, first: isObject ? pendingMembers.count : pendingValues.count)
                     if isObject { try readKey(into: &frame) }
-                    if let stream, !isObject, stack.count == 1, stack[0].isObject, stack[0].key == stream.key {
-                        frame.isStreamed = true
-                        stream.start(pendingMembers.copy(from: stack[0].first))
-                    }
                     stack.append(frame)
                     continue parsing
                 }
@@ -415,7 +381,6 @@ private struct JSONParser: ~Copyable {
                     throw error(atEnd ? "unexpected end of input; expected ',' or '}' after object member"
                                       : "expected ',' or '}' after object member, found \(describeCurrent())")
                 } else {
-                    if stack[top].isStreamed { stream!.element(value) }
                     pendingValues.append(value)
                     stack[top].count += 1
                     if !atEnd && bytes[i] == Byte.comma {

@@ -29,14 +29,6 @@ public struct ModelLoader {
     /// Deepest nesting of function calls inside function calls.
     public static let maxCallDepth = 64
     static let maxAttributeMagnitude = 1 << 40
-    /// False in a process that ends after its model (the command line): the parse tree and
-    /// the plan are then never freed, which would only keep a core busy for nothing.
-    /// Set it before loading, from one thread.
-    nonisolated(unsafe) public static var freesParseTree = true
-    /// Called first on the thread that parses a large file (see `loadStreaming`), with
-    /// the file's size: the command line sets up that thread's heap with it.
-    nonisolated(unsafe) public static var parsingThreadSetup: (@Sendable (Int) -> Void)?
-
     static let topLevelKeys = ["gradviz", "name", "description", "inputs", "functions", "nodes", "outputs", "seed"]
     static let inputKeys = ["value", "shape", "init", "fill", "mean", "std", "low", "high", "seed", "grad", "label", "doc"]
     static let nodeKeys = ["id", "outputs", "op", "inputs", "attrs", "expr", "label", "group", "doc"]
@@ -47,12 +39,9 @@ public struct ModelLoader {
     ]
 
     public let file: String
-    /// From this size on (bytes), the file is read while it is parsed: see `loadStreaming`.
-    public let streamingFrom: Int
 
-    public init(file: String, streamingFrom: Int = 1 << 18) {
+    public init(file: String) {
         self.file = file
-        self.streamingFrom = streamingFrom
     }
 
     /// `phase` is told when each step ends ("parse", "plan", "graph"), for timing.
@@ -75,173 +64,20 @@ public struct ModelLoader {
     }
 
     public func load(_ bytes: [UInt8], phase: (String) -> Void = { _ in }) throws -> Model {
-        if bytes.count >= streamingFrom { return try loadStreaming(bytes, phase: phase) }
         let root: JSONValue
-        do { root = try JSONValue.parse(bytes) } catch { throw invalidJSON(error) }
+        do { root = try JSONValue.parse(bytes) } catch {
+            throw ModelError(file: file, position: error.position, message: "invalid JSON: \(error.message)")
+        }
         phase("parse")
         var builder = PlanBuilder(file: file)
         try builder.read(root)
         phase("plan")
-        return try build(builder, root, phase: phase)
-    }
-
-    /// A large file is parsed on another core while this one reads the nodes the parser has
-    /// finished: reading them takes longer than parsing, so the parse costs almost nothing.
-    /// The result is `load`'s: the streamed reading makes every check, and after any
-    /// mistake the finished document is read again in order, for the message `load` gives.
-    func loadStreaming(_ bytes: [UInt8], phase: (String) -> Void) throws -> Model {
-        let feed = NodeFeed(key: "nodes")
-        // A node takes some 50 bytes of JSON (`{"id": "v1", "op": "relu", "inputs": ["v0"]}`).
-        let expectedNodes = bytes.count / 48
-        let planFeed = PlanFeed(capacity: expectedNodes)
-        let setup = ModelLoader.parsingThreadSetup, size = bytes.count
-        DispatchQueue.global(qos: .userInitiated).async {
-            setup?(size)
-            do throws(JSONError) { feed.finish(.success(try JSONValue.parse(bytes, streaming: feed))) } catch { feed.finish(.failure(error)) }
-            // Parsing is done before reading is: the rest of this core's time goes to
-            // computing the nodes already planned.
-            planFeed.run()
-        }
-        var builder = PlanBuilder(file: file)
-        var streamed = false
-        if let prelude = feed.prelude() {
-            do {
-                try builder.read(prelude: prelude, expectedNodes: expectedNodes, next: feed.next,
-                                 complete: { try feed.result().get() }, publish: planFeed.publish)
-                streamed = true
-            } catch {}
-        }
-        let root: JSONValue
-        do { root = try feed.result().get() } catch {
-            planFeed.cancel()
-            throw invalidJSON(error)
-        }
-        guard streamed else {
-            planFeed.cancel()
-            builder = PlanBuilder(file: file)
-            try builder.read(root)
-            phase("parse+plan")
-            return try build(builder, root, phase: phase)
-        }
-        phase("parse+plan")
-        planFeed.planComplete()
-        let graph: GraphBuilder
-        do throws(GraphBuilder.Failure) { graph = try planFeed.graph() } catch { throw builder.modelError(error) }
-        return try build(builder, root, graph: graph, phase: phase)
-    }
-
-    func invalidJSON(_ error: JSONError) -> ModelError {
-        ModelError(file: file, position: error.position, message: "invalid JSON: \(error.message)")
-    }
-
-    private func build(_ builder: consuming PlanBuilder, _ root: consuming JSONValue, graph: GraphBuilder? = nil,
-                       phase: (String) -> Void) throws -> Model {
-        let model = try builder.build(continuing: graph)
+        let model = try builder.build()
         phase("graph")
-        // The parsed text and the plan are a few small objects per node: for a large model,
-        // freeing them takes as long as building the graph did. Another core does it while
-        // this one goes on with the model; a process that ends after this model leaves it
-        // to the system.
-        let garbage = Garbage(contents: (consume root, consume builder))
-        if ModelLoader.freesParseTree {
-            DispatchQueue.global(qos: .utility).async { withExtendedLifetime(garbage) {} }
-        } else {
-            Garbage.kept.append(garbage)
-        }
         return model
     }
 
     public func load(_ text: String) throws -> Model { try load(Array(text.utf8)) }
-}
-
-/// The nodes of a document being parsed, handed from the parsing thread to the reading one
-/// in batches (a lock per node would cost more than reading it).
-final class NodeFeed: JSONArrayStream, @unchecked Sendable {
-    let key: String
-    private let condition = NSCondition()
-    // Shared, under `condition`.
-    private var started: [JSONMember]?
-    private var published: [JSONValue] = []
-    private var finished: Result<JSONValue, JSONError>?
-    // The parsing thread's own.
-    private var batch: [JSONValue] = []
-    // The reading thread's own.
-    private var taken: [JSONValue] = []
-    private var nextIndex = 0
-
-    init(key: String) { self.key = key }
-
-    // MARK: Parsing thread
-
-    func start(_ membersBefore: [JSONMember]) {
-        condition.lock()
-        started = membersBefore
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func element(_ value: JSONValue) {
-        batch.append(value)
-        if batch.count == 256 { publish() }
-    }
-
-    private func publish() {
-        condition.lock()
-        published.append(contentsOf: batch)
-        condition.broadcast()
-        condition.unlock()
-        batch.removeAll(keepingCapacity: true)
-    }
-
-    func finish(_ result: Result<JSONValue, JSONError>) {
-        publish()
-        condition.lock()
-        finished = result
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    // MARK: Reading thread
-
-    /// The top-level members before the nodes, or nil when the document ends (or fails)
-    /// without the nodes array opening.
-    func prelude() -> [JSONMember]? {
-        condition.lock()
-        defer { condition.unlock() }
-        while started == nil && finished == nil { condition.wait() }
-        return started
-    }
-
-    /// The next node, waiting for the parser; nil once the document is complete and every
-    /// node has been given.
-    func next() -> JSONValue? {
-        if nextIndex == taken.count {
-            condition.lock()
-            while published.isEmpty && finished == nil { condition.wait() }
-            swap(&taken, &published)
-            published.removeAll(keepingCapacity: true)
-            condition.unlock()
-            nextIndex = 0
-            if taken.isEmpty { return nil }
-        }
-        nextIndex += 1
-        return taken[nextIndex - 1]
-    }
-
-    /// The whole document, once parsed.
-    func result() -> Result<JSONValue, JSONError> {
-        condition.lock()
-        defer { condition.unlock() }
-        while finished == nil { condition.wait() }
-        return finished!
-    }
-}
-
-/// Whatever is handed to another thread only to be freed there; nothing reads it.
-private struct Garbage: @unchecked Sendable {
-    let contents: Any
-    /// Parse trees and plans kept to the end of the process (`ModelLoader.freesParseTree`).
-    nonisolated(unsafe) static var kept: [Garbage] = []
 }
 
 /// A value of the plan: output `output` of plan node `node`. Plan node n becomes graph

@@ -128,72 +128,6 @@ struct PlanBuilder: ExprDomain {
         }
     }
 
-    /// Reads a model while another thread is still parsing it (see `ModelLoader`). `prelude`
-    /// holds the top-level members before "nodes", `next()` gives each node as the parser
-    /// finishes it (nil after the last), `complete()` waits for the whole document.
-    ///
-    /// It makes every check `read` makes, in another order, so it succeeds exactly when
-    /// `read` does and then builds the same plan. After an error the caller reads the
-    /// document again with `read`, whose message (the first mistake in `read`'s order) is
-    /// the one to show.
-    /// `expectedNodes`: about how many nodes the file has, to make room for them up front.
-    /// `publish` is given the plan nodes as they are made, in batches.
-    mutating func read(prelude: [JSONMember], expectedNodes: Int, next: () -> JSONValue?, complete: () throws -> JSONValue,
-                       publish: (ArraySlice<PlanNode>) -> Void) throws {
-        struct ReadInOrder: Error {}
-        let head = JSONValue(.object(prelude))
-        guard let inputs = head["inputs"] else { throw ReadInOrder() }
-        try declareInputIds(try inputMembers(inputs))
-        ids.reserveCapacity(ids.count + expectedNodes)
-        nodes.reserveCapacity(expectedNodes)
-        places.reserveCapacity(expectedNodes)
-        if let f = head["functions"] { try readFunctions(f) }
-        try readInputs(inputs)
-        var count = 0, declaredNodes = 0, published = 0
-        while let node = next() {
-            // Mistakes here may come in another order than `read` finds them: any ends
-            // this reading.
-            guard node.objectMembers != nil else { throw ReadInOrder() }
-            let fields = try nodeFields(node)
-            var declaring = false
-            if count == declaredNodes {
-                if needsGeneratedIds(fields) {
-                    // Generated ids avoid every id the file declares, later ones too.
-                    guard let all = try complete()["nodes"]?.arrayElements else { throw ReadInOrder() }
-                    for later in all[count...] { try declareNodeIds(later) }
-                    declaredNodes = all.count
-                } else {
-                    // Checked now, declared as they are defined (one table lookup, not
-                    // two): a node that uses its own id fails either way.
-                    try declareNodeIds(id: fields.id?.value, outputs: fields.outputs?.value, checkOnly: true)
-                    declaring = true
-                    declaredNodes += 1
-                }
-            }
-            try readNode(node, fields, declaring: declaring)
-            count += 1
-            if nodes.count - published >= 256 {
-                // A node is final once read (its group, label and doc are set by then).
-                publish(nodes[published...])
-                published = nodes.count
-            }
-        }
-        publish(nodes[published...])
-        let root = try complete()
-        // "functions" after "nodes" was not read before them: `read` must do it.
-        guard root.member("functions") == nil || head.member("functions") != nil else { throw ReadInOrder() }
-        let nodes = try readTopLevel(root).nodes
-        guard nodes.arrayElements?.count == count, declaredNodes == count else { throw ReadInOrder() }
-        try readEnd(root, nodes)
-    }
-
-    /// Whether reading `node` may generate ids (an expression, a function call).
-    func needsGeneratedIds(_ node: NodeFields) -> Bool {
-        guard !node.has(.expr) else { return true }
-        guard !table.functions.isEmpty, let op = node.op?.value.stringValue else { return false }
-        return table.functions[op] != nil
-    }
-
     func unknownKey(_ key: String, _ known: [String], what: String) -> String {
         var message = "unknown \(what) \(quoted(key))"
         if let near = nearestName(to: key, in: known) { message += " (did you mean \(quoted(near))?)" }
@@ -243,12 +177,11 @@ struct PlanBuilder: ExprDomain {
         for m in members { try declare(m.key, m.keyPosition, what: "input id") }
     }
 
-    /// Declares `id` (only checks it with `checkOnly`).
-    mutating func declare(_ id: String, _ at: SourcePosition, what: String, checkOnly: Bool = false) throws {
+    mutating func declare(_ id: String, _ at: SourcePosition, what: String) throws {
         guard PlanBuilder.isIdentifier(id) else {
             throw fail("\(what) \(quoted(id)) is not a valid id (letters, digits, _ and ., not starting with a digit or .)", at: at)
         }
-        if !checkOnly { try insert(id, Id(position: at)) }
+        try insert(id, Id(position: at))
     }
 
     mutating func insert(_ id: String, _ entry: Id) throws {
@@ -263,11 +196,11 @@ struct PlanBuilder: ExprDomain {
         try declareNodeIds(id: node["id"], outputs: node["outputs"])
     }
 
-    /// Declares a node's "id" or "outputs" (given as written); only checks them with `checkOnly`.
-    mutating func declareNodeIds(id: JSONValue?, outputs: JSONValue?, checkOnly: Bool = false) throws {
+    /// Declares a node's "id" or "outputs" (given as written).
+    mutating func declareNodeIds(id: JSONValue?, outputs: JSONValue?) throws {
         if let id {
             guard let s = id.stringValue else { throw fail("node \"id\" must be a string, got \(id.kindDescription)", at: id.position) }
-            try declare(s, id.position, what: "node id", checkOnly: checkOnly)
+            try declare(s, id.position, what: "node id")
         }
         if let outs = outputs {
             guard let arr = outs.arrayElements, !arr.isEmpty else {
@@ -275,7 +208,7 @@ struct PlanBuilder: ExprDomain {
             }
             for o in arr {
                 guard let s = o.stringValue else { throw fail("node \"outputs\" must hold id strings, got \(o.kindDescription)", at: o.position) }
-                try declare(s, o.position, what: "output id", checkOnly: checkOnly)
+                try declare(s, o.position, what: "output id")
             }
         }
     }
@@ -586,7 +519,7 @@ struct PlanBuilder: ExprDomain {
 
     /// Reads one node of "nodes" (its ids are declared).
     mutating func readNode(_ node: JSONValue) throws {
-        try readNode(node, try nodeFields(node), declaring: false)
+        try readNode(node, try nodeFields(node))
     }
 
     /// The members of a node (an object).
@@ -596,9 +529,8 @@ struct PlanBuilder: ExprDomain {
         }
     }
 
-    /// Reads a node whose ids are declared, or checked and then `declaring` (declared here
-    /// as they are defined, at the node's position).
-    mutating func readNode(_ node: JSONValue, _ fields: NodeFields, declaring: Bool) throws {
+    /// Reads a node whose ids are declared.
+    mutating func readNode(_ node: JSONValue, _ fields: NodeFields) throws {
         let names: [String]
         if let id = fields.id {
             guard fields.outputs == nil else { throw fail("a node has \"id\" or \"outputs\", not both", at: id.value.position) }
@@ -638,7 +570,7 @@ struct PlanBuilder: ExprDomain {
         if let doc = try optionalString(fields.doc?.value, "doc") { nodes[result.node].annotations[Annotation.doc] = doc }
         for (k, n) in names.enumerated() {
             let ref = PlanRef(node: result.node, output: result.output + k)
-            if declaring { try insert(n, Id(position: node.position, ref: ref)) } else { define(n, ref) }
+            define(n, ref)
         }
 
     }
@@ -970,10 +902,10 @@ struct PlanBuilder: ExprDomain {
         fail("\(places[failure.node].what): \(failure.message)", at: places[failure.node].position)
     }
 
-    /// The model: the plan's nodes computed into a graph, after those `graph` already has.
-    func build(continuing graph: GraphBuilder? = nil) throws -> Model {
-        var g = graph ?? GraphBuilder(capacity: nodes.count)
-        for i in g.count..<nodes.count {
+    /// The model: the plan's nodes computed into a graph.
+    func build() throws -> Model {
+        var g = GraphBuilder(capacity: nodes.count)
+        for i in nodes.indices {
             do throws(GraphBuilder.Failure) { try g.add(nodes[i]) } catch { throw modelError(error) }
         }
         // Every named value in definition order: the file's ids and the generated ones

@@ -29,8 +29,6 @@ let usage = """
                PATH           a model file (make one with bench/gen_dag.py)
                -o OUT         where the result goes (default /tmp/gradviz-bench-result.json)
                --reps N       (default 5)
-               --loader model|mini   GradvizModel's ModelLoader and ResultJSON (default), or the
-                              bench's minimal loader (scalar ops only; splits parse and build)
       all    dag and mlp with their defaults
 
     options for every mode:
@@ -66,7 +64,7 @@ while !args.isEmpty {
 
 guard ["dag", "mlp", "file", "all"].contains(mode) else { fail("unknown mode '\(mode)'\n\n\(usage)") }
 let known: Set<String> = ["--sizes", "--reps", "--seed", "--api", "--batch", "--input", "--hidden", "--classes",
-                          "--iterations", "--activation", "-o", "--output", "--loader"]
+                          "--iterations", "--activation", "-o", "--output"]
 if let bad = options.keys.sorted().first(where: { !known.contains($0) }) { fail("unknown option \(bad)\n\n\(usage)") }
 
 func intOption(_ name: String, _ fallback: Int?) -> Int? {
@@ -165,12 +163,10 @@ do {
     if mode == "file" {
         guard positional.count == 1 else { fail("file takes one model path (make one with: python3 bench/gen_dag.py --ops 100000 -o bench/out/dag-100000.json)") }
         let out = options.removeValue(forKey: "-o") ?? options.removeValue(forKey: "--output") ?? "/tmp/gradviz-bench-result.json"
-        guard let loader = FileLoader(rawValue: options.removeValue(forKey: "--loader") ?? "model") else { fail("--loader is model or mini") }
-        let r = try benchFile(positional[0], outputPath: out, reps: intOption("--reps", 5)!, loader: loader, log: log)
+        let r = try benchFile(positional[0], outputPath: out, reps: intOption("--reps", 5)!, log: log)
         text += fileTable(r) + "\n"
         json.key("file"); json.beginObject()
         json.key("path"); json.value(r.path)
-        json.key("loader"); json.value(r.loader.rawValue)
         json.key("result_path"); json.value(out)
         json.key("bytes_in"); json.value(r.bytesIn)
         json.key("bytes_out"); json.value(r.bytesOut)

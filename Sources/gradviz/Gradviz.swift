@@ -163,19 +163,13 @@ struct Render: ParsableCommand {
             throw UserError("refusing to write \(format.rawValue) to a terminal; use -o FILE")
         }
         let clock = PhaseClock()
-        ModelLoader.freesParseTree = false   // the process ends after this model
-        if Heap.prepare(forModelOfSize: modelFileSize(model)) {
-            ModelLoader.parsingThreadSetup = { Heap.prepareThread(forModelOfSize: $0) }
-        }
         let model = try ModelLoader.load(path: self.model, phase: clock.lap)
-        // What needs no gradients is written on another core during the backward pass.
-        let result = format == .json ? ResultJSON.prepare(model) : nil
         let grads: Gradients
         do { grads = try model.backward() } catch { throw ModelError(file: model.file, position: nil, message: "\(error)") }
         clock.lap("backward")
         let bytes: [UInt8]
-        if let result {
-            bytes = result.write(grads)
+        if format == .json {
+            bytes = ResultJSON.write(model, grads)
         } else {
             var options = drawing.renderOptions
             options.checkMarks = try marks.checkMarks(for: model)
@@ -184,9 +178,6 @@ struct Render: ParsableCommand {
         clock.lap(format.rawValue)
         try writeOutput(bytes, to: output)
         clock.lap("write")
-        // Freeing a large graph node by node takes longer than computing it; the process
-        // ends here anyway.
-        withExtendedLifetime((model, grads)) { Foundation.exit(0) }
     }
 }
 

@@ -74,9 +74,3 @@ final class PhaseClock {
         last = now
     }
 }
-
-/// The size of a model file, 0 for standard input or when it cannot be told.
-func modelFileSize(_ path: String) -> Int {
-    var info = stat()
-    return path != "-" && stat(path, &info) == 0 ? Int(info.st_size) : 0
-}

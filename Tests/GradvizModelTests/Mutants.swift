@@ -1,42 +1,12 @@
 import Foundation
-import XCTest
 @testable import GradvizModel
 import GradvizCore
 
-/// Mutants of the samples, references and generated DAGs must load the same in order and
-/// streamed (result bytes or error message), and neither way may crash. A fixed seed and a
-/// few thousand mutants in the test suite (about 15 s); more with FUZZ_COUNT and FUZZ_SEED.
-/// With FUZZ_OUT=dir each mutant is written to dir/current.json before it runs (a crash
-/// or hang leaves it behind) and each finding to dir/finding-N.json.
-/// (Written by a helper to fuzz the streamed reading: 155,000 mutants ran clean, and with
-/// a planted bug in the generated-id declaration 5,000 mutants found it five times.)
-final class StreamingFuzzTests: XCTestCase {
-    // MARK: Outcomes
-
-    enum Outcome: Equatable {
-        case success([UInt8])
-        case failure(String)
-        var text: String {
-            switch self {
-            case .success(let b): return "success(\(b.count) result bytes)"
-            case .failure(let s): return "error: \(s)"
-            }
-        }
-    }
-
-    static func run(_ bytes: [UInt8], _ streamingFrom: Int) -> Outcome {
-        switch StreamingLoadTests.load(bytes, streamingFrom: streamingFrom) {
-        case .success(let result): return .success(result)
-        case .failure(let error): return .failure(error.description)
-        }
-    }
-
-    /// nil when both agree; else the two outcomes.
-    static func divergence(_ bytes: [UInt8]) -> (Outcome, Outcome)? {
-        let a = run(bytes, Int.max), b = run(bytes, 0)
-        return a == b ? nil : (a, b)
-    }
-
+/// Broken variants of valid models for the fuzz test (`ModelFuzzTests`): each mutation
+/// is one kind of mistake a user or a tool makes (a byte or token lost, an id swapped for a
+/// later one or a look-alike, a key renamed, sections reordered, a number out of range...).
+/// (Written by a helper to fuzz the model reading.)
+enum Mutants {
     // MARK: Tokens
 
     enum TokKind { case string, number, punct, literal, space, other }
@@ -483,140 +453,5 @@ final class StreamingFuzzTests: XCTestCase {
         out.append(("mixed300", Array(mixedDAG(300, seed: 10).utf8)))
         out.append(("small", Array(#"{"inputs": {"x": 2, "y": 3}, "nodes": [{"id": "z", "op": "mul", "inputs": ["x", "y"]}, {"id": "L", "op": "add", "inputs": ["z", "x"]}]}"#.utf8)))
         return out
-    }
-
-    // MARK: Shrinking
-
-    /// Greedy: drop token runs, then single bytes, while `keeps` holds.
-    static func shrink(_ start: [UInt8], _ keeps: ([UInt8]) -> Bool) -> [UInt8] {
-        var cur = start
-        var chunk = max(1, tokenize(cur).count / 2)
-        var budget = 4000
-        while chunk >= 1 && budget > 0 {
-            var progress = false
-            var k = 0
-            while budget > 0 {
-                let toks = tokenize(cur)
-                guard k < toks.count else { break }
-                let hi = min(toks.count, k + chunk)
-                var cand = cur
-                cand.removeSubrange(toks[k].range.lowerBound..<toks[hi - 1].range.upperBound)
-                budget -= 1
-                if keeps(cand) { cur = cand; progress = true } else { k += chunk }
-            }
-            if !progress { chunk /= 2 }
-        }
-        var i = 0
-        while i < cur.count && budget > 0 {
-            var cand = cur
-            cand.remove(at: i)
-            budget -= 1
-            if keeps(cand) { cur = cand } else { i += 1 }
-        }
-        return cur
-    }
-
-    static func kind(_ o: Outcome) -> String {
-        switch o {
-        case .success: return "success"
-        case .failure: return "failure"
-        }
-    }
-
-    // MARK: The test
-
-    func testMutantsLoadTheSameStreamed() throws {
-        let env = ProcessInfo.processInfo.environment
-        let count = Int(env["FUZZ_COUNT"] ?? "") ?? 2500
-        let seed = UInt64(env["FUZZ_SEED"] ?? "") ?? 12345
-        let skip = Int(env["FUZZ_SKIP"] ?? "") ?? 0
-        let outDir = env["FUZZ_OUT"]
-        if let outDir { try? FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) }
-        let seeds = try Self.seeds()
-        let opNames = OpRegistry.names
-        var rng = SeededGenerator(seed: seed)
-        var perKind = [Int](repeating: 0, count: Self.mutationNames.count)
-        var outcomes = ["success": 0, "failure": 0]
-        var findings = 0
-        let started = Date()
-        for n in 0..<count {
-            let (seedName, base) = seeds[Int.random(in: 0..<seeds.count, using: &rng)]
-            var bytes = base
-            var kinds: [String] = []
-            let steps = [1, 1, 1, 1, 2, 2, 3][Int.random(in: 0..<7, using: &rng)]
-            for _ in 0..<steps {
-                // Truncation and byte noise last, and rarely: most mutants should stay JSON.
-                var k = Int.random(in: 0..<Self.mutationNames.count, using: &rng)
-                while ["truncate", "delByte", "dupByte", "swapByte", "setByte", "delTok", "dupTok", "swapTok"].contains(Self.mutationNames[k]), Int.random(in: 0..<3, using: &rng) != 0 {
-                    k = Int.random(in: 0..<Self.mutationNames.count, using: &rng)
-                }
-                bytes = Self.mutate(bytes, kind: k, rng: &rng, opNames: opNames)
-                perKind[k] += 1
-                kinds.append(Self.mutationNames[k])
-            }
-            if n < skip { continue }
-            let label = "#\(n) \(seedName) [\(kinds.joined(separator: ","))]"
-            if let outDir {
-                _ = FileManager.default.createFile(atPath: "\(outDir)/current.json", contents: Data(bytes))
-                try? (label + "\n").write(toFile: "\(outDir)/current.txt", atomically: false, encoding: .utf8)
-            }
-            let a = Self.run(bytes, Int.max)
-            var b = Self.run(bytes, 0)
-            if a == b { b = Self.run(bytes, 0) }
-            outcomes[Self.kind(a), default: 0] += 1
-            if a != b {
-                findings += 1
-                let small = Self.shrink(bytes) { c in
-                    guard let (x, y) = Self.divergence(c) else { return false }
-                    return Self.kind(x) == Self.kind(a) && Self.kind(y) == Self.kind(b)
-                }
-                let (sa, sb) = Self.divergence(small) ?? (a, b)
-                let report = """
-                \(label)
-                in order: \(a.text)
-                streamed: \(b.text)
-                shrunk input (\(small.count) bytes):
-                \(String(decoding: small, as: UTF8.self))
-                shrunk in order: \(sa.text)
-                shrunk streamed: \(sb.text)
-
-                """
-                if let outDir {
-                    _ = FileManager.default.createFile(atPath: "\(outDir)/finding-\(n).txt", contents: Data(report.utf8))
-                    _ = FileManager.default.createFile(atPath: "\(outDir)/finding-\(n).json", contents: Data(bytes))
-                }
-                XCTFail(report)
-            }
-        }
-        let summary = """
-        mutants: \(count - skip) (seed \(seed)), in-order outcomes: \(outcomes), findings: \(findings), \(Int(Date().timeIntervalSince(started))) s
-        mutation applications by kind: \(zip(Self.mutationNames, perKind).map { "\($0)=\($1)" }.joined(separator: " "))
-
-        """
-        if outDir != nil { print(summary) }
-        XCTAssertGreaterThan(outcomes["success", default: 0], count / 20, "too few mutants load: the mutations are too coarse to reach the streamed reading's checks")
-    }
-}
-
-extension StreamingFuzzTests {
-    func testFuzzSeedsLoad() throws {
-        for (name, bytes) in try Self.seeds() {
-            let a = Self.run(bytes, Int.max)
-            XCTAssertEqual(a, Self.run(bytes, 0), name)
-        }
-    }
-}
-
-extension StreamingFuzzTests {
-    /// One file both ways, for looking into a finding: FUZZ_FILE=path.
-    func testFuzzManual() throws {
-        guard let path = ProcessInfo.processInfo.environment["FUZZ_FILE"] else { throw XCTSkip("set FUZZ_FILE to compare one file") }
-        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-        let a = Self.run(bytes, Int.max), b = Self.run(bytes, 0)
-        print("in order: \(a.text)\nstreamed: \(b.text)\nsame: \(a == b)")
-        if case .success(let x) = a, case .success(let y) = b, x != y {
-            print("IN ORDER RESULT:\n" + String(decoding: x, as: UTF8.self).prefix(3000))
-            print("STREAMED RESULT:\n" + String(decoding: y, as: UTF8.self).prefix(3000))
-        }
     }
 }
