@@ -52,6 +52,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let reportFormat = try output.map { try outputFormat(format, output: $0, default: .json) }
+        if let output { try checkOutputTarget(output, model: model) }
         let model = try ModelLoader.load(path: self.model)
         let options = GradCheck.Options(eps: eps, rtol: rtol, atol: atol, samples: samples == 0 ? nil : samples, seed: seed)
         let items: [GraphCheckItem]
@@ -61,7 +62,7 @@ struct Check: ParsableCommand {
             throw ModelError(file: model.file, position: nil, message: "\(error)")
         }
         let report = CheckReport(model: model, items: items)
-        print(report.table(), terminator: "")
+        try writeStandardOutput(report.table())
         if let output, let reportFormat {
             let bytes: [UInt8]
             if reportFormat == .json {

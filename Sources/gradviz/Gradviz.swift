@@ -36,6 +36,7 @@ struct Gradviz: ParsableCommand {
 
     /// Runs a command with gradviz's exit statuses: 2 for anything the user can fix.
     static func main() {
+        guardStandardStreams()
         let arguments = Arguments.joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst()))
         do {
             try Arguments.checkCommandName(arguments)
@@ -50,12 +51,19 @@ struct Gradviz: ParsableCommand {
         } catch let error as RenderError {
             printError(error.message)
             Foundation.exit(2)
+        } catch let error as OutputError {
+            printError(error.message)
+            Foundation.exit(1)
         } catch let error as ExitCode {
             Foundation.exit(error.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
-                print(fullMessage(for: error))
+                // --help, --version
+                do { try writeStandardOutput(fullMessage(for: error) + "\n") } catch {
+                    printError("\(error)")
+                    Foundation.exit(1)
+                }
                 Foundation.exit(0)
             }
             if code == .validationFailure || error is ValidationError {
@@ -162,6 +170,7 @@ struct Render: ParsableCommand {
         if output == "-", format.isBinary, isatty(STDOUT_FILENO) != 0 {
             throw UserError("refusing to write \(format.rawValue) to a terminal; use -o FILE")
         }
+        try checkOutputTarget(output, model: model)
         let clock = PhaseClock()
         let model = try ModelLoader.load(path: self.model, phase: clock.lap)
         let grads: Gradients
@@ -217,6 +226,6 @@ struct Ops: ParsableCommand {
             }
             text += "    gradient: \(info.gradient)\n\n"
         }
-        print(text, terminator: "")
+        try writeStandardOutput(text)
     }
 }

@@ -21,9 +21,17 @@ struct CLI {
 
     @discardableResult
     static func run(_ arguments: [String], stdin: Data? = nil, in directory: URL? = nil) throws -> Result {
+        try run(stdin: stdin, in: directory, executable: binary.path, arguments)
+    }
+
+    /// Runs another program (a shell, to redirect gradviz's streams), with extra
+    /// environment variables.
+    static func run(stdin: Data? = nil, in directory: URL? = nil, executable: String, _ arguments: [String],
+                    environment: [String: String] = [:]) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

@@ -1,0 +1,134 @@
+import Foundation
+import XCTest
+@testable import gradviz
+
+/// Writing output (issue 13, items 1-5): devices and FIFOs are written directly, files are
+/// replaced atomically through an exclusive, short-named temporary file that never widens
+/// the permissions, the model is never overwritten, and every write error is one line with
+/// exit status 1.
+final class OutputTests: XCTestCase {
+    let model = CLI.packageRoot.appendingPathComponent("samples/neuron.json").path
+
+    /// Runs `script` with /bin/sh, `$G` being gradviz and `$M` the model, in `directory`.
+    func shell(_ script: String, in directory: URL) throws -> CLI.Result {
+        try CLI.run(in: directory, executable: "/bin/sh", ["-c", script],
+                    environment: ["G": CLI.binary.path, "M": model])
+    }
+
+    func expectWriteError(_ r: CLI.Result, _ fragment: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, "one line: \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.hasPrefix("gradviz: ") && r.stderr.contains(fragment), r.stderr, file: file, line: line)
+    }
+
+    func testDevicesAreWrittenDirectly() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let null = try CLI.run([model, "-o", "/dev/null", "--format", "svg"])
+        XCTAssertEqual(null.status, 0, null.stderr)
+        var info = stat()
+        XCTAssertEqual(stat("/dev/null", &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFCHR, "/dev/null is still a device")
+        expectWriteError(try CLI.run([model, "-o", "/dev/full", "--format", "svg"]), "/dev/full: cannot write: No space left on device")
+        // /dev/stdout is the stream itself: appended to, not replaced.
+        let appended = try shell(#"echo first > out.dot && "$G" "$M" -o /dev/stdout --format dot >> out.dot"#, in: dir)
+        XCTAssertEqual(appended.status, 0, appended.stderr)
+        let text = try String(contentsOf: dir.appendingPathComponent("out.dot"), encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("first\ndigraph"), text)
+    }
+
+    func testAFIFOIsWrittenDirectly() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try shell(#"mkfifo f && { cat f > got & } && "$G" "$M" -o f --format dot && wait && test -p f && head -c 7 got"#, in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.out, "digraph")
+    }
+
+    /// `-o -`, `ops` and `check` into a full, closed or broken standard output.
+    func testStandardOutputErrorsAreOneLine() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for command in [#""$G" "$M" -o - --format dot"#, #""$G" "$M" -o - --format json"#, #""$G" ops"#, #""$G" check "$M""#, #""$G" --help"#] {
+            expectWriteError(try shell(command + " > /dev/full", in: dir), "standard output: cannot write: No space left on device")
+            expectWriteError(try shell(command + " >&-", in: dir), "standard output: cannot write: Bad file descriptor")
+            // The reader is gone before gradviz writes.
+            expectWriteError(try shell("{ sleep 0.2; " + command + "; echo $? > status; } | true; exit $(cat status)", in: dir),
+                             "standard output: cannot write: Broken pipe")
+        }
+        // A closed standard output does not make the output file take its place.
+        let r = try shell(#""$G" "$M" -o out.svg >&- && head -c 5 out.svg"#, in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.out, "<?xml")
+        // Nor does a full standard error crash.
+        XCTAssertEqual(try shell(#""$G" missing.json -o x.svg 2> /dev/full"#, in: dir).status, 2)
+    }
+
+    func testTheModelIsNeverTheOutput() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let original = try Data(contentsOf: URL(fileURLWithPath: model))
+        try original.write(to: dir.appendingPathComponent("m.json"))
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("link.json").path, withDestinationPath: "m.json")
+        try FileManager.default.linkItem(atPath: dir.appendingPathComponent("m.json").path, toPath: dir.appendingPathComponent("hard.json").path)
+        for arguments in [["m.json", "-o", "m.json"], ["m.json", "-o", "./m.json"], ["m.json", "-o", "link.json"], ["link.json", "-o", "hard.json"],
+                          ["check", "m.json", "-o", "hard.json"]] {
+            let r = try CLI.run(arguments, in: dir)
+            XCTAssertEqual(r.status, 2, "\(arguments): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("is the model file"), r.stderr)
+            XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("m.json")), original)
+        }
+    }
+
+    func testTheTemporaryFileNeitherWidensPermissionsNorLengthensTheName() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func mode(_ name: String) throws -> Int {
+            try (FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(name).path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+        }
+        XCTAssertEqual(try shell(#"umask 077 && "$G" "$M" -o private.svg"#, in: dir).status, 0)
+        XCTAssertEqual(try mode("private.svg"), 0o600)
+        XCTAssertEqual(try shell(#"umask 022 && "$G" "$M" -o shared.svg"#, in: dir).status, 0)
+        XCTAssertEqual(try mode("shared.svg"), 0o644)
+        // An existing file keeps its mode, narrower or wider than the umask's.
+        for kept in [0o600, 0o640, 0o664] {
+            try FileManager.default.setAttributes([.posixPermissions: kept], ofItemAtPath: dir.appendingPathComponent("shared.svg").path)
+            XCTAssertEqual(try shell(#"umask 022 && "$G" "$M" -o shared.svg"#, in: dir).status, 0)
+            XCTAssertEqual(try mode("shared.svg"), kept)
+        }
+        // A symlink to the output still points at it afterwards.
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("link.svg").path, withDestinationPath: "shared.svg")
+        XCTAssertEqual(try CLI.run([model, "-o", "link.svg"], in: dir).status, 0)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: dir.appendingPathComponent("link.svg").path), "shared.svg")
+        // The longest name a file may have.
+        let long = String(repeating: "n", count: 251) + ".svg"
+        let r = try CLI.run([model, "-o", long], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(long).path))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") }, [])
+    }
+
+    /// The old temporary name was predictable (`.out.svg.gradviz-PID.tmp`) and opened
+    /// without O_EXCL: a symlink planted there was followed. The new one is random, and a
+    /// name that exists, as a file or a symlink, is never opened: the next name is tried.
+    func testTemporaryFilesAreRandomAndExclusive() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let victim = dir.appendingPathComponent("victim.txt")
+        try Data("precious".utf8).write(to: victim)
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent(".gvplanted.tmp").path, withDestinationPath: victim.path)
+        var names = ["planted", "fresh"].makeIterator()
+        let (fd, path) = try createTemporaryFile(in: dir.path, for: "out.svg", names: { names.next()! })
+        XCTAssertEqual(path, dir.path + "/.gvfresh.tmp")
+        XCTAssertEqual(write(fd, "x", 1), 1)
+        var info = stat()
+        XCTAssertEqual(fstat(fd, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o600, "owner only while written")
+        close(fd)
+        XCTAssertEqual(try String(contentsOf: victim, encoding: .utf8), "precious")
+        let a = try createTemporaryFile(in: dir.path, for: "out.svg"), b = try createTemporaryFile(in: dir.path, for: "out.svg")
+        close(a.0); close(b.0)
+        XCTAssertNotEqual(a.1, b.1)
+        XCTAssertEqual(a.1.count, dir.path.count + "/.gv0123456789.tmp".count, "short whatever the output's name")
+    }
+}
