@@ -3,7 +3,7 @@
 SWIFT ?= swift
 BIN := .build/debug/gradviz
 
-.PHONY: setup build sample samples test bench
+.PHONY: setup build sample samples test browser-test screenshots bench
 
 setup:
 	@scripts/setup.sh
@@ -22,6 +22,16 @@ samples: build
 
 test: setup
 	$(SWIFT) test --disable-swift-testing
+	$(MAKE) --no-print-directory browser-test
+
+# The explorer (graph.html) in headless Chromium: Tests/browser (pytest + selenium).
+browser-test: build
+	@scripts/setup.sh --browser-tests
+	python3 -m pytest -q Tests/browser
+
+# The explorer's screenshots in README, taken by the browser tests.
+screenshots: build
+	GRADVIZ_SCREENSHOTS=docs/images python3 -m pytest -q Tests/browser/test_screenshots.py
 
 bench: setup
 	$(SWIFT) run -c release gradviz-bench

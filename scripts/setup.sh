@@ -19,6 +19,26 @@ if ! have_graphviz || ! have_openblas; then
     apt-get install -y -qq $packages >/dev/null
 fi
 
+# With --browser-tests (make test): what the explorer's browser tests need, headless
+# Chromium driven by selenium from pytest.
+browser_packages=""
+if [ "${1:-}" = "--browser-tests" ]; then
+    command -v chromium >/dev/null || browser_packages="$browser_packages chromium"
+    command -v chromedriver >/dev/null || browser_packages="$browser_packages chromium-driver"
+    python3 -c 'import selenium' 2>/dev/null || browser_packages="$browser_packages python3-selenium"
+    python3 -c 'import pytest' 2>/dev/null || browser_packages="$browser_packages python3-pytest"
+fi
+if [ -n "$browser_packages" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "the browser tests need:$browser_packages. Run: sudo apt-get install -y$browser_packages" >&2
+        exit 1
+    fi
+    echo "setup: installing$browser_packages" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq $browser_packages >/dev/null
+fi
+
 # Without the plugin configuration Graphviz recognizes no layout and no format;
 # Debian's postinst writes it, `dot -c` rewrites it.
 config=$(ls /usr/lib/*/graphviz/config6* 2>/dev/null | head -n 1 || true)

@@ -192,24 +192,8 @@ final class DrawingBuilder {
     /// The subgraph a node belongs in: nested clusters for its group path, then for the
     /// composite calls enclosing it.
     func container(for n: Int) -> any NodeContainer {
-        var parts: [(kind: String, path: String, label: String)] = []
-        if let group = nodes[n].annotations[Annotation.group], !group.isEmpty {
-            var path = ""
-            for component in group.split(separator: "/", omittingEmptySubsequences: true) {
-                path += (path.isEmpty ? "" : "/") + component
-                parts.append(("group", "g:" + path, String(component)))
-            }
-        }
-        if let calls = nodes[n].annotations[Annotation.calls], !calls.isEmpty {
-            var path = parts.last?.path ?? ""
-            for call in calls.split(separator: "/") {
-                path += "|c:" + call
-                let function = model.calls[String(call)]?.function ?? "call"
-                parts.append(("call", path, "\(function) · \(call)"))
-            }
-        }
         var current: any NodeContainer = gv
-        for part in parts {
+        for part in containerPath(for: n) {
             if let existing = containers[part.path] { current = existing; continue }
             clusterCount += 1
             let sub = current.subgraph("cluster_\(clusterCount)")
@@ -228,6 +212,28 @@ final class DrawingBuilder {
             current = sub
         }
         return current
+    }
+
+    /// The clusters enclosing a node, outermost first: its group path, then the composite
+    /// calls enclosing it. `path` names a cluster uniquely.
+    func containerPath(for n: Int) -> [(kind: String, path: String, label: String)] {
+        var parts: [(kind: String, path: String, label: String)] = []
+        if let group = nodes[n].annotations[Annotation.group], !group.isEmpty {
+            var path = ""
+            for component in group.split(separator: "/", omittingEmptySubsequences: true) {
+                path += (path.isEmpty ? "" : "/") + component
+                parts.append(("group", "g:" + path, String(component)))
+            }
+        }
+        if let calls = nodes[n].annotations[Annotation.calls], !calls.isEmpty {
+            var path = parts.last?.path ?? ""
+            for call in calls.split(separator: "/") {
+                path += "|c:" + call
+                let function = model.calls[String(call)]?.function ?? "call"
+                parts.append(("call", path, "\(function) · \(call)"))
+            }
+        }
+        return parts
     }
 
     // MARK: Nodes

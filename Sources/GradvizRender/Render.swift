@@ -11,29 +11,42 @@ public enum Renderer {
     /// its creation date (cairo), so PDF files differ between runs.
     public static func render(_ model: Model, _ grads: Gradients, format: OutputFormat, options: RenderOptions) throws -> [UInt8] {
         guard format != .json else { throw RenderError("json is not a drawing format; use ResultJSON") }
+        guard format != .html else { throw RenderError("html is the explorer page; use Explorer.page") }
         let builder = DrawingBuilder(model: model, grads: grads, options: options)
         // Raster output at 96 dpi is blurry on today's screens; vector formats keep 72.
         if format == .png { builder.dpi = "144" }
         let drawing = try builder.build()
+        try layOut(drawing, file: model.file, options: options)
+        return try drawing.render(format.rawValue, file: model.file)
+    }
+
+    /// Runs dot on a built drawing, with progress messages for a long layout.
+    static func layOut(_ drawing: Drawing, file: String, options: RenderOptions) throws {
         let start = Date()
         let count = drawing.drawnNodes
         if count > 300 { options.progress?("laying out \(count) nodes and \(drawing.drawnEdges) edges with dot…") }
         do {
             try drawing.graph.layout(engine: "dot")
         } catch let error as GraphvizError {
-            throw RenderError("\(model.file): Graphviz could not lay out the drawing: \(error)")
+            throw RenderError("\(file): Graphviz could not lay out the drawing: \(error)")
         }
         if count > 300 { options.progress?(String(format: "layout done in %.1f s", Date().timeIntervalSince(start))) }
-        do {
-            return try drawing.graph.render(format: format.rawValue)
-        } catch let error as GraphvizError {
-            throw RenderError("\(model.file): Graphviz could not render \(format.rawValue): \(error)")
-        }
     }
 
     /// The Graphviz graph of a drawing before layout (for tests and tools).
     static func buildGraph(_ model: Model, _ grads: Gradients, options: RenderOptions) throws -> Graphviz.Graph {
         try DrawingBuilder(model: model, grads: grads, options: options).build().graph
+    }
+}
+
+extension Drawing {
+    /// The laid-out drawing in a Graphviz output format.
+    func render(_ format: String, file: String) throws -> [UInt8] {
+        do {
+            return try graph.render(format: format)
+        } catch let error as GraphvizError {
+            throw RenderError("\(file): Graphviz could not render \(format): \(error)")
+        }
     }
 }
 

@@ -3,6 +3,8 @@ import GradvizCore
 /// The output formats of `gradviz`.
 public enum OutputFormat: String, CaseIterable, Sendable {
     case svg, dot, png, pdf, json
+    /// The explorer: one self-contained page with the drawing and every number (Explorer).
+    case html
 
     /// The format an output path asks for by its extension.
     public init?(path: String) {

@@ -18,6 +18,7 @@ struct Check: ParsableCommand {
             EXAMPLES
               gradviz check model.json
               gradviz check model.json -o report.svg     drawing with failures marked
+              gradviz check model.json -o report.html    explorer with every check
               gradviz check model.json -o report.json --samples 0 --rtol 1e-6
 
             EXIT STATUS
@@ -26,7 +27,7 @@ struct Check: ParsableCommand {
 
     @Argument(help: ArgumentHelp("The model file (model.json), or - for standard input.", valueName: "model"))
     var model: String
-    @Option(name: .shortAndLong, help: ArgumentHelp("Also write a report: .svg/.png/.pdf/.dot (drawing) or .json.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Also write a report: .svg/.png/.pdf/.dot (drawing), .html (explorer) or .json.", valueName: "file"))
     var output: String?
     @Option(help: "Report format (default: from the report's extension).")
     var format: OutputFormat?
@@ -67,6 +68,11 @@ struct Check: ParsableCommand {
             let bytes: [UInt8]
             if reportFormat == .json {
                 bytes = report.json(options: options)
+            } else if reportFormat == .html {
+                var o = drawing.renderOptions
+                o.checkMarks = report.marks()
+                let check = ExplorerCheck(items: items, options: options, subjects: items.map(report.subject))
+                bytes = try Explorer.page(model, try model.backward(), options: o, check: check)
             } else {
                 var o = drawing.renderOptions
                 o.checkMarks = report.marks()

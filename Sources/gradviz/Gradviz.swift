@@ -17,6 +17,7 @@ struct Gradviz: ParsableCommand {
 
             EXAMPLES
               gradviz model.json -o graph.svg      draw (format from the extension)
+              gradviz model.json -o graph.html     explorer: pan, search, step through
               gradviz model.json -o result.json    values, grads, edge gradients
               gradviz model.json -o g.png --rankdir TB --theme dark
               cat model.json | gradviz - -o - --format dot
@@ -139,7 +140,7 @@ func outputFormat(_ explicit: OutputFormat?, output: String, default fallback: O
     }
     if output == "-" { return fallback }
     guard let f = OutputFormat(path: output) else {
-        throw UserError("\(output): cannot tell the format from the extension; use .svg, .dot, .png, .pdf or .json, or --format")
+        throw UserError("\(output): cannot tell the format from the extension; use .svg, .dot, .png, .pdf, .html or .json, or --format")
     }
     return f
 }
@@ -160,7 +161,7 @@ struct Render: ParsableCommand {
     var model: String
     @Option(name: .shortAndLong, help: ArgumentHelp("Output file; its extension gives the format. - for standard output.", valueName: "file"))
     var output: String = "-"
-    @Option(help: "Output format: svg, dot, png, pdf or json (default: from the output's extension, svg on standard output).")
+    @Option(help: "Output format: svg, dot, png, pdf, html (the explorer) or json (default: from the output's extension, svg on standard output).")
     var format: OutputFormat?
     @OptionGroup var drawing: DrawingOptions
     @OptionGroup var marks: MarkOptions
@@ -179,6 +180,8 @@ struct Render: ParsableCommand {
         let bytes: [UInt8]
         if format == .json {
             bytes = ResultJSON.write(model, grads)
+        } else if format == .html {
+            bytes = try Explorer.page(model, grads, options: drawing.renderOptions)
         } else {
             var options = drawing.renderOptions
             options.checkMarks = try marks.checkMarks(for: model)

@@ -68,7 +68,7 @@ final class RenderTests: XCTestCase {
                 case .png: XCTAssertEqual(Array(bytes.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
                 case .pdf: XCTAssertEqual(String(decoding: bytes.prefix(5), as: UTF8.self), "%PDF-")
                 case .dot: XCTAssertTrue(String(decoding: bytes, as: UTF8.self).hasPrefix("digraph"))
-                case .json: break
+                case .json, .html: break
                 }
             }
         }
