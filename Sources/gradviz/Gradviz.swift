@@ -180,12 +180,11 @@ struct Render: ParsableCommand {
         let bytes: [UInt8]
         if format == .json {
             bytes = ResultJSON.write(model, grads)
-        } else if format == .html {
-            bytes = try Explorer.page(model, grads, options: drawing.renderOptions)
         } else {
             var options = drawing.renderOptions
             options.checkMarks = try marks.checkMarks(for: model)
-            bytes = try Renderer.render(model, grads, format: format, options: options)
+            bytes = format == .html ? try Explorer.page(model, grads, options: options)
+                                    : try Renderer.render(model, grads, format: format, options: options)
         }
         clock.lap(format.rawValue)
         try writeOutput(bytes, to: output)
