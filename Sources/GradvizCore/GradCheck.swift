@@ -29,11 +29,15 @@ public enum GradCheck {
     public struct Result: Sendable {
         public let checked: Int
         public let maxAbsError: Double
+        /// |analytic - numeric| / (atol/rtol + max(|analytic|, |numeric|)): an element is
+        /// outside tolerance exactly when this exceeds rtol, so the worst element by this
+        /// measure is the first mismatch (the one a report quotes).
         public let maxRelError: Double
         /// Elements where the function is not differentiable (one-sided differences
-        /// disagree: relu at 0, ties of max): reported, not counted as failures.
+        /// disagree: relu at 0, ties of max) or not defined on one side (sqrt just above
+        /// 0): reported, not counted as failures.
         public let kinks: [Int]
-        /// Elements outside tolerance, worst first.
+        /// Elements outside tolerance, worst (largest relative error) first.
         public let mismatches: [Mismatch]
         /// Analytic and numeric values at the checked elements, for side-by-side reports.
         public let indices: [Int]
@@ -41,7 +45,14 @@ public enum GradCheck {
         public let numeric: [Double]
         /// The objective is NaN or infinite at this point: nothing could be compared.
         public var nonFinite: Bool = false
-        public var passed: Bool { mismatches.isEmpty && !nonFinite }
+        /// Elements whose analytic gradient is NaN or infinite (and not an infinite
+        /// derivative, below): never ok.
+        public var nonFiniteGradient: [Mismatch] = []
+        /// Elements where the analytic gradient is ±inf and finite differences steepen
+        /// without bound as the step shrinks, with the same sign: the derivative is infinite
+        /// there (sqrt at 0). Reported as such, not as a wrong backward.
+        public var infiniteDerivative: [Int] = []
+        public var passed: Bool { mismatches.isEmpty && !nonFinite && nonFiniteGradient.isEmpty }
     }
 
     /// Compares `analytic` with the central-difference gradient of `f` at `x`.
@@ -50,7 +61,8 @@ public enum GradCheck {
                                _ f: (Tensor) -> Double?) -> Result {
         precondition(analytic.shape == x.shape, "analytic gradient \(analytic.shape) for x \(x.shape)")
         let indices = chooseIndices(x.count, options)
-        var kinks: [Int] = [], mismatches: [Mismatch] = [], numeric: [Double] = []
+        var kinks: [Int] = [], mismatches: [(Mismatch, Double)] = [], numeric: [Double] = []
+        var nonFiniteGradient: [Mismatch] = [], infiniteDerivative: [Int] = []
         var maxAbs = 0.0, maxRel = 0.0
         var probe = x
         // The unperturbed objective is the same for every element: computed once.
@@ -61,6 +73,8 @@ public enum GradCheck {
             r.nonFinite = true
             return r
         }
+        // The relative error's floor: below atol/rtol in magnitude, atol decides.
+        let floor = options.rtol > 0 ? options.atol / options.rtol : 0
         for i in indices {
             let xi = x.data[i]
             let h = options.eps * Swift.max(1, Swift.abs(xi))
@@ -71,8 +85,22 @@ public enum GradCheck {
             let n = (plus - minus) / (2 * h)
             numeric.append(n)
             let a = analytic.data[i]
+            if !a.isFinite {
+                // An infinite derivative: the one-sided slopes grow as the step shrinks.
+                func steep(_ side: Double) -> Bool {
+                    guard let far = at(xi + side * h), let near = at(xi + side * h / 100) else { return false }
+                    let s1 = (far - center) / (side * h), s2 = (near - center) / (side * h / 100)
+                    return s2.sign == a.sign && (s2.isInfinite || (s1.isFinite && Swift.abs(s2) >= 5 * Swift.abs(s1)))
+                }
+                let infinite = a.isInfinite && (steep(1) || steep(-1))
+                probe.data[i] = xi
+                if infinite { infiniteDerivative.append(i) } else { nonFiniteGradient.append(Mismatch(index: i, analytic: a, numeric: n)) }
+                continue
+            }
+            // Not defined on one side (sqrt just above 0, log near 0): nothing to compare.
+            if !plus.isFinite || !minus.isFinite { kinks.append(i); continue }
             let abs = Swift.abs(a - n)
-            let rel = abs / Swift.max(Swift.abs(a), Swift.abs(n), 1e-300)
+            let rel = abs / Swift.max(floor + Swift.max(Swift.abs(a), Swift.abs(n)), 1e-300)
             // A kink: the two one-sided slopes disagree by far more than rounding explains.
             let right = (plus - center) / h, left = (center - minus) / h
             let scale = Swift.max(Swift.abs(right), Swift.abs(left), 1)
@@ -80,15 +108,20 @@ public enum GradCheck {
                 kinks.append(i)
                 continue
             }
-            if !(a.isNaN && n.isNaN) && (a.isNaN != n.isNaN || abs > options.atol + options.rtol * Swift.max(Swift.abs(a), Swift.abs(n))) {
-                mismatches.append(Mismatch(index: i, analytic: a, numeric: n))
+            if abs > options.atol + options.rtol * Swift.max(Swift.abs(a), Swift.abs(n)) {
+                mismatches.append((Mismatch(index: i, analytic: a, numeric: n), rel))
             }
-            if abs.isFinite { maxAbs = Swift.max(maxAbs, abs) } else { maxAbs = .infinity }
-            if rel.isFinite { maxRel = Swift.max(maxRel, Swift.min(rel, 1)) } else if a.isNaN != n.isNaN { maxRel = 1 }
+            maxAbs = Swift.max(maxAbs, abs)
+            maxRel = Swift.max(maxRel, Swift.min(rel, 1))
         }
-        mismatches.sort { Swift.abs($0.analytic - $0.numeric) > Swift.abs($1.analytic - $1.numeric) }
-        return Result(checked: indices.count, maxAbsError: maxAbs, maxRelError: maxRel, kinks: kinks,
-                      mismatches: mismatches, indices: indices, analytic: indices.map { analytic.data[$0] }, numeric: numeric)
+        // Nothing compared (every element a kink or non-finite): no error to speak of.
+        if indices.count == kinks.count + nonFiniteGradient.count + infiniteDerivative.count { maxAbs = .nan; maxRel = .nan }
+        mismatches.sort { $0.1 != $1.1 ? $0.1 > $1.1 : Swift.abs($0.0.analytic - $0.0.numeric) > Swift.abs($1.0.analytic - $1.0.numeric) }
+        var r = Result(checked: indices.count, maxAbsError: maxAbs, maxRelError: maxRel, kinks: kinks,
+                       mismatches: mismatches.map(\.0), indices: indices, analytic: indices.map { analytic.data[$0] }, numeric: numeric)
+        r.nonFiniteGradient = nonFiniteGradient
+        r.infiniteDerivative = infiniteDerivative
+        return r
     }
 
     static func chooseIndices(_ count: Int, _ options: Options) -> [Int] {

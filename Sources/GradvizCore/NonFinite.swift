@@ -28,3 +28,31 @@ extension Graph {
         return NonFiniteOrigin(node: first, slots: slots, inherited: inherited)
     }
 }
+
+/// Where non-finite gradients enter a backward pass whose forward values are finite.
+public struct NonFiniteGradientOrigin: Equatable {
+    /// The first node, in backward order, whose vjp turned finite upstream gradients into a
+    /// NaN or infinite downstream gradient (sqrt at 0: g / (2 · 0) is inf).
+    public let node: Int
+    /// The input slots that received the non-finite gradient.
+    public let slots: [Int]
+    /// The first non-finite element it sent (NaN, inf or -inf).
+    public let first: Double
+}
+
+extension Graph {
+    /// The node where non-finite gradients start (see `NonFiniteGradientOrigin`); nil when
+    /// every gradient is finite, or when they are non-finite from the seeds on.
+    public func nonFiniteGradientOrigin(_ grads: Gradients) -> NonFiniteGradientOrigin? {
+        func finite(_ t: Tensor?) -> Bool { t?.data.allSatisfy(\.isFinite) ?? true }
+        for n in stride(from: nodes.count - 1, through: 0, by: -1) where !nodes[n].isLeaf {
+            let slots = nodes[n].inputs.indices.filter { !finite(grads.edge(node: n, slot: $0)) }
+            guard let slot = slots.first else { continue }
+            if nodes[n].values.indices.allSatisfy({ finite(grads[ValueID(node: n, output: $0)]) }) {
+                let first = grads.edge(node: n, slot: slot)!.data.first { !$0.isFinite }!
+                return NonFiniteGradientOrigin(node: n, slots: slots, first: first)
+            }
+        }
+        return nil
+    }
+}

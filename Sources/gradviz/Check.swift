@@ -13,7 +13,11 @@ struct Check: ParsableCommand {
             whole objective, and each op (by default every op on a gradient path;
             custom primitives are the point) is checked alone at the inputs it
             receives in this model, so a wrong backward is pinned to its node.
-            Kinks (relu at 0, ties of max) are reported, not failed.
+            Kinks (relu at 0, ties of max) and infinite derivatives (sqrt at 0) are
+            reported, not failed. A NaN or infinite gradient never passes: the report
+            says where it starts. max rel err is |analytic - numeric| / (atol/rtol +
+            the larger magnitude): a check fails exactly when it exceeds rtol, and the
+            element quoted is the one where it is largest.
 
             EXAMPLES
               gradviz check model.json
@@ -22,7 +26,8 @@ struct Check: ParsableCommand {
               gradviz check model.json -o report.json --samples 0 --rtol 1e-6
 
             EXIT STATUS
-              0 all checks pass, 1 a check fails, 2 bad input or usage.
+              0 all checks pass, 1 a check fails or a gradient is NaN or infinite,
+              2 bad input or usage, or nothing to check (no gradient-enabled input).
             """)
 
     @Argument(help: ArgumentHelp("The model file (model.json), or - for standard input.", valueName: "model"))
@@ -43,6 +48,8 @@ struct Check: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Ops checked in isolation: all, custom or none.")
     var ops: GradCheck.OpSelection = .all
+    @Flag(name: .customLong("failures-only"), help: "List only the checks that did not pass (the first line still counts all).")
+    var failuresOnly = false
     @OptionGroup var drawing: DrawingOptions
 
     func validate() throws {
@@ -62,8 +69,17 @@ struct Check: ParsableCommand {
         } catch {
             throw ModelError(file: model.file, position: nil, message: "\(error)")
         }
-        let report = CheckReport(model: model, items: items)
-        try writeStandardOutput(report.table())
+        guard !items.isEmpty else {
+            let reason = model.graph.nodes.contains(where: \.requiresGradient)
+                ? "no gradient-enabled input reaches an output" : "no input has a gradient (every input is \"grad\": false)"
+            throw UserError("\(model.file): nothing to check: \(reason)")
+        }
+        var report = CheckReport(model: model, items: items)
+        // Where a NaN or infinite gradient starts, when the forward values are finite.
+        if items.contains(where: { !$0.result.nonFiniteGradient.isEmpty }), model.graph.nonFiniteOrigin() == nil {
+            report.gradientOrigin = model.graph.nonFiniteGradientOrigin(try model.backward())
+        }
+        try writeStandardOutput(report.table(failuresOnly: failuresOnly))
         if let output, let reportFormat {
             let bytes: [UInt8]
             if reportFormat == .json {
@@ -90,6 +106,12 @@ extension GradCheck.OpSelection: ExpressibleByArgument {}
 struct CheckReport {
     let model: Model
     let items: [GraphCheckItem]
+    var gradientOrigin: NonFiniteGradientOrigin?
+
+    init(model: Model, items: [GraphCheckItem]) {
+        self.model = model
+        self.items = items
+    }
 
     var passed: Bool { items.allSatisfy(\.passed) }
 
@@ -109,25 +131,55 @@ struct CheckReport {
         }
     }
 
-    func status(_ item: GraphCheckItem) -> String {
-        if item.result.nonFinite { return "NaN/Inf" }
-        if item.problem != nil || !item.result.passed { return "FAIL" }
-        return item.result.kinks.isEmpty ? "ok" : "ok (\(item.result.kinks.count) kink\(item.result.kinks.count == 1 ? "" : "s"))"
+    /// A backward that disagrees with finite differences (or broke its contract).
+    func disagrees(_ item: GraphCheckItem) -> Bool {
+        item.problem != nil || (!item.result.nonFinite && item.result.nonFiniteGradient.isEmpty && !item.result.mismatches.isEmpty)
     }
 
-    func table() -> String {
-        let failed = items.filter { !$0.passed }
-        var out = "gradient check of \(model.file): \(items.count) checked, \(failed.isEmpty ? "all pass" : "\(failed.count) failed")\n"
-        let rows = items.map { item -> [String] in
+    func status(_ item: GraphCheckItem) -> String {
+        let r = item.result
+        if item.problem != nil { return "FAIL" }
+        if r.nonFinite { return item.node == nil ? "NaN/Inf" : "not checked" }
+        if !r.nonFiniteGradient.isEmpty { return r.nonFiniteGradient.contains { $0.analytic.isNaN } ? "NaN grad" : "inf grad" }
+        if !r.mismatches.isEmpty { return "FAIL" }
+        if !r.infiniteDerivative.isEmpty { return "inf slope" }
+        return r.kinks.isEmpty ? "ok" : "ok (\(r.kinks.count) kink\(r.kinks.count == 1 ? "" : "s"))"
+    }
+
+    func detail(_ item: GraphCheckItem) -> String {
+        let r = item.result
+        if let p = item.problem { return p }
+        if r.nonFinite {
+            return item.node == nil ? "the objective is not finite here: nothing to compare"
+                                    : "its inputs here give a non-finite output: nothing to compare"
+        }
+        if let bad = r.nonFiniteGradient.first {
+            let more = r.nonFiniteGradient.count > 1 ? " (and \(r.nonFiniteGradient.count - 1) more)" : ""
+            return "gradient \(short(bad.analytic))\(at(item, bad.index))\(more), finite differences \(short(bad.numeric))"
+        }
+        if let worst = r.mismatches.first {
+            return "analytic \(short(worst.analytic)) vs numeric \(short(worst.numeric)) at \(indexText(item, worst.index))"
+        }
+        if let at = r.infiniteDerivative.first {
+            return "the derivative is infinite\(self.at(item, at)) (finite differences steepen without bound): not a wrong backward"
+        }
+        return ""
+    }
+
+    func table(failuresOnly: Bool = false) -> String {
+        let failed = items.filter(disagrees)
+        let nonFiniteGradients = items.filter { !$0.result.nonFiniteGradient.isEmpty && $0.problem == nil }
+        let unchecked = items.filter { $0.result.nonFinite && $0.problem == nil }
+        var counts: [String] = []
+        if !failed.isEmpty { counts.append("\(failed.count) failed") }
+        if !nonFiniteGradients.isEmpty { counts.append("\(nonFiniteGradients.count) with a NaN or infinite gradient") }
+        if !unchecked.isEmpty { counts.append("\(unchecked.count) not checked (non-finite values)") }
+        let steep = items.filter { !$0.result.infiniteDerivative.isEmpty && $0.passed }.count
+        let note = steep == 0 ? "" : "; \(steep) at a point where the derivative is infinite"
+        var out = "gradient check of \(model.file): \(items.count) checked, \(counts.isEmpty ? "all pass" : counts.joined(separator: ", "))\(note)\n"
+        let rows = items.filter { !failuresOnly || !$0.passed }.map { item -> [String] in
             let r = item.result
-            let total = tensorCount(item)
-            var detail = ""
-            if let p = item.problem { detail = p }
-            else if r.nonFinite { detail = "the objective is not finite here: nothing to compare" }
-            else if let worst = r.mismatches.first {
-                detail = "analytic \(short(worst.analytic)) vs numeric \(short(worst.numeric)) at \(indexText(item, worst.index))"
-            }
-            return [subject(item), "\(r.checked)/\(total)", sci(r.maxAbsError), sci(r.maxRelError), status(item), detail]
+            return [subject(item), "\(r.checked)/\(tensorCount(item))", sci(r.maxAbsError), sci(r.maxRelError), status(item), detail(item)]
         }
         let header = ["check", "elements", "max abs err", "max rel err", "result", ""]
         let widths = (0..<5).map { c in ([header] + rows).map { $0[c].count }.max()! }
@@ -142,10 +194,18 @@ struct CheckReport {
             out += "non-finite values start at \(quoted(name(ValueID(node: origin.node))))"
                 + (node.op.map { " (\($0.name) of \(inputs))" } ?? "") + "; \(origin.inherited.count) later values inherit them\n"
         }
-        if !failed.isEmpty {
-            let nodes = Set(failed.filter { !$0.result.nonFinite }.compactMap(\.node)).sorted().map { "\(quoted(name(ValueID(node: $0))))" }
-            if !nodes.isEmpty { out += "the backward of \(nodes.joined(separator: ", ")) disagrees with finite differences\n" }
+        if let origin = gradientOrigin {
+            let node = model.graph.nodes[origin.node]
+            let inputs = origin.slots.map { quoted(name(node.inputs[$0])) }.joined(separator: ", ")
+            out += "non-finite gradients start at \(quoted(name(ValueID(node: origin.node)))) (\(node.op!.name) of \(inputs)): "
+                + "from a finite upstream gradient its backward gives \(short(origin.first))"
+            let steep = items.contains { $0.node == origin.node && !$0.result.infiniteDerivative.isEmpty }
+            out += steep ? ", where its derivative is infinite (the forward is finite)\n" : " (the forward is finite)\n"
         }
+        let nodes = Set(failed.compactMap(\.node)).sorted().map { quoted(name(ValueID(node: $0))) }
+        if !nodes.isEmpty { out += "the backward of \(nodes.joined(separator: ", ")) disagrees with finite differences\n" }
+        else if !unchecked.isEmpty { out += "every backward that could be checked agrees with finite differences\n" }
+        else if !nonFiniteGradients.isEmpty { out += "every backward agrees with finite differences\n" }
         return out
     }
 
@@ -173,8 +233,12 @@ struct CheckReport {
         "[" + multiIndex(item, flat).map(String.init).joined(separator: ", ") + "]"
     }
 
-    func short(_ d: Double) -> String { String(format: "%.6g", d) }
-    func sci(_ d: Double) -> String { d.isFinite ? String(format: "%.1e", d) : "\(d)" }
+    /// " at [1, 2]", or nothing for a scalar.
+    func at(_ item: GraphCheckItem, _ flat: Int) -> String { shape(item).isEmpty ? "" : " at " + indexText(item, flat) }
+
+    func short(_ d: Double) -> String { d.isNaN ? "NaN" : d.isInfinite ? (d < 0 ? "-inf" : "inf") : String(format: "%.6g", d) }
+    /// "-" where nothing was compared (the error is NaN).
+    func sci(_ d: Double) -> String { d.isNaN ? "-" : d.isFinite ? String(format: "%.1e", d) : "\(d)" }
 
     func json(options: GradCheck.Options) -> [UInt8] {
         var w = JSONWriter(style: .pretty)
@@ -207,7 +271,9 @@ struct CheckReport {
                 w.key("input"); w.value(name(node.inputs[slot]))
             }
             let r = item.result
-            w.key("status"); w.value(item.result.nonFinite ? "nonfinite" : item.passed ? "pass" : "fail")
+            let status = item.problem != nil ? "fail" : r.nonFinite ? "nonfinite" : !r.nonFiniteGradient.isEmpty ? "nonfinite_gradient"
+                : item.passed ? "pass" : "fail"
+            w.key("status"); w.value(status)
             if let p = item.problem { w.key("problem"); w.value(p) }
             w.key("checked"); w.value(r.checked)
             w.key("elements"); w.value(tensorCount(item))
@@ -217,16 +283,22 @@ struct CheckReport {
             w.beginArray(singleLine: true)
             for k in r.kinks { w.tensor(multiIndex(item, k).map(Double.init), shape: [shape(item).count]) }
             w.endArray()
-            w.key("mismatches")
-            w.beginArray()
-            for m in r.mismatches.prefix(20) {
-                w.beginObject()
-                w.key("index"); w.tensor(multiIndex(item, m.index).map(Double.init), shape: [shape(item).count])
-                w.key("analytic"); w.value(m.analytic)
-                w.key("numeric"); w.value(m.numeric)
-                w.endObject()
-            }
+            w.key("infiniteDerivative")
+            w.beginArray(singleLine: true)
+            for k in r.infiniteDerivative { w.tensor(multiIndex(item, k).map(Double.init), shape: [shape(item).count]) }
             w.endArray()
+            for (key, list) in [("mismatches", r.mismatches), ("nonFiniteGradient", r.nonFiniteGradient)] {
+                w.key(key)
+                w.beginArray()
+                for m in list.prefix(20) {
+                    w.beginObject()
+                    w.key("index"); w.tensor(multiIndex(item, m.index).map(Double.init), shape: [shape(item).count])
+                    w.key("analytic"); w.value(m.analytic)
+                    w.key("numeric"); w.value(m.numeric)
+                    w.endObject()
+                }
+                w.endArray()
+            }
             w.endObject()
         }
         w.endArray()

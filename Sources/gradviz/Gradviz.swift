@@ -177,6 +177,7 @@ struct Render: ParsableCommand {
         let grads: Gradients
         do { grads = try model.backward() } catch { throw ModelError(file: model.file, position: nil, message: "\(error)") }
         clock.lap("backward")
+        if let warning = model.nonFiniteWarning(grads) { printError(warning) }
         let bytes: [UInt8]
         if format == .json {
             bytes = ResultJSON.write(model, grads)
