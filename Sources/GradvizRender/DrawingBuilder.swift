@@ -173,14 +173,17 @@ final class DrawingBuilder {
     func htmlLines(_ text: String, wrap: Int = 0, align: String = "LEFT") -> String {
         var lines: [String] = []
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = ""
+            // Every space is kept: a text of spaces alone must not become an empty
+            // <FONT></FONT>, which Graphviz refuses.
+            var line = "", first = true
             for word in raw.split(separator: " ", omittingEmptySubsequences: false) {
-                if wrap > 0, !line.isEmpty, line.count + word.count + 1 > wrap {
+                if wrap > 0, !first, line.count + word.count + 1 > wrap {
                     lines.append(line)
                     line = String(word)
                 } else {
-                    line += line.isEmpty ? String(word) : " " + word
+                    line += first ? String(word) : " " + word
                 }
+                first = false
             }
             lines.append(line)
         }
