@@ -119,7 +119,7 @@ def test_collapse_and_expand_a_group(open_page):
 def test_check_report_shows_analytic_numeric_and_why(open_page):
     page = open_page("check-swish_wrong_backward", "#node=h")
     text = page.details()
-    assert "Gradient check" in text and "FAIL" in text and "Failed:" in text
+    assert "Gradient check" in text and "FAIL" in text and "Failed:" in text and "The worst, at [2]: analytic -0.515743 vs numeric -0.638699" in text
     assert "analytic" in text and "numeric" in text
     page = open_page("check-swish_wrong_backward")
     assert "3 failed" in page.details()
@@ -179,3 +179,31 @@ def test_works_inside_an_iframe(browser, pages, tmp_path):
         assert "q sends -4 to x and -4 to y." in browser.execute_script("return document.getElementById('gv-details').textContent")
     finally:
         browser.switch_to.default_content()
+
+
+def test_large_tensors_say_they_are_summarised(open_page):
+    page = open_page("large_tensor", "#node=w")
+    text = page.details()
+    assert "Summarised: 5000 elements, more than the 4096 the file keeps per tensor" in text
+    assert "shape 100×50 · min 0 · mean 2500 · max 4999" in text
+    rows = page.js("return document.querySelectorAll('#gv-details .gv-elements')[0].children.length")
+    assert rows == 4096 // 50 + 1
+
+
+def test_drag_pans_wheel_zooms_and_a_click_selects_an_edge(open_page):
+    from selenium.webdriver.common.action_chains import ActionChains
+    page = open_page("neuron")
+    viewport = page.driver.find_element(By.ID, "gv-viewport")
+    before = page.js("return document.getElementById('gv-canvas').style.transform")
+    ActionChains(page.driver).move_to_element_with_offset(viewport, 10, 10).click_and_hold().move_by_offset(120, 40).release().perform()
+    dragged = page.js("return document.getElementById('gv-canvas').style.transform")
+    assert dragged != before and dragged.split("scale")[1] == before.split("scale")[1], "a drag moves, it does not zoom"
+    page.js("document.getElementById('gv-viewport').dispatchEvent(new WheelEvent('wheel', {deltaY: -200, clientX: 300, clientY: 300, bubbles: true, cancelable: true}))")
+    zoomed = page.js("return document.getElementById('gv-canvas').style.transform")
+    scale = lambda t: float(t.split("scale(")[1].rstrip(")"))
+    assert scale(zoomed) > scale(dragged)
+    label = page.driver.find_element(By.CSS_SELECTOR, "#b-v-1 text")
+    label.click()
+    assert page.details().startswith("b → v (b)")
+    assert "gradient along this edge" in page.details()
+    assert page.js("return location.hash") == "#edge=b-v-1"

@@ -61,7 +61,12 @@ public struct ExplorerCheck {
             }
             let r = item.result
             w.key("status"); w.value(r.nonFinite ? "nonfinite" : item.passed ? "pass" : "fail")
-            w.key("why"); w.value(why(item))
+            let checked: ValueID
+            switch item.subject {
+            case .input(let v): checked = v
+            case .op(let n, let slot): checked = slot < graph.nodes[n].inputs.count ? graph.nodes[n].inputs[slot] : ValueID(node: n)
+            }
+            w.key("why"); w.value(why(item, shape: graph.value(checked).shape))
             let limit = ExplorerData.elementLimit
             w.key("indices"); w.beginArray(); for x in r.indices.prefix(limit) { w.value(x) }; w.endArray()
             w.key("analytic"); w.beginArray(); for x in r.analytic.prefix(limit) { w.value(x) }; w.endArray()
@@ -73,7 +78,7 @@ public struct ExplorerCheck {
     }
 
     /// Why an item passed or failed, in one sentence with the numbers that decided it.
-    func why(_ item: GraphCheckItem) -> String {
+    func why(_ item: GraphCheckItem, shape: [Int]) -> String {
         let r = item.result
         let rule = "|analytic − numeric| ≤ atol + rtol·max(|analytic|, |numeric|) (atol \(short(options.atol)), rtol \(short(options.rtol)))"
         if let problem = item.problem { return "Could not be checked: \(problem)." }
@@ -81,10 +86,17 @@ public struct ExplorerCheck {
         let kinks = r.kinks.isEmpty ? "" : " \(r.kinks.count) element\(r.kinks.count == 1 ? " sits" : "s sit") at a kink (the one-sided slopes disagree, as relu at 0 or a tie of max): reported, not failed."
         if let worst = r.mismatches.first {
             let allowed = options.atol + options.rtol * max(abs(worst.analytic), abs(worst.numeric))
-            return "Failed: \(r.mismatches.count) of \(r.checked) checked elements break \(rule). The worst, element \(worst.index) (flat): "
+            return "Failed: \(r.mismatches.count) of \(r.checked) checked elements break \(rule). The worst, at \(index(worst.index, shape)): "
                 + "analytic \(short(worst.analytic)) vs numeric \(short(worst.numeric)), difference \(short(abs(worst.analytic - worst.numeric))) > \(short(allowed)).\(kinks)"
         }
         return "Passed: all \(r.checked - r.kinks.count) compared elements satisfy \(rule); max abs err \(sci(r.maxAbsError)), max rel err \(sci(r.maxRelError)).\(kinks)"
+    }
+
+    /// A flat element index as the tensor's index, "[1, 2]" ("[]" for a scalar).
+    func index(_ flat: Int, _ shape: [Int]) -> String {
+        var rest = flat
+        let parts = shape.reversed().map { d -> Int in defer { rest /= max(d, 1) }; return rest % max(d, 1) }
+        return "[" + parts.reversed().map(String.init).joined(separator: ", ") + "]"
     }
 
     func short(_ d: Double) -> String { String(format: "%.6g", d) }

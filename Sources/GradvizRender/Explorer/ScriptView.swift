@@ -158,7 +158,8 @@ function outermostCollapsed(g) { for (const i of groupChain(g)) if (groups[i].co
 const elementGroup = new Map();  // element -> group index (-1: top level)
 const edgeEnds = new Map();      // edge element -> [tail group, head group]
 function indexGroups() {
-  groups.forEach(g => { if (g.svg) g.el = document.getElementById(g.svg); });
+  // Boxes measured once, while every cluster is shown (Firefox cannot measure a hidden one).
+  groups.forEach(g => { if (g.svg) { g.el = document.getElementById(g.svg); if (g.el) g.bbox = g.el.getBBox(); } });
   for (const [el, info] of elementInfo) {
     const groupOf = n => (nodes[n].group === undefined ? -1 : nodes[n].group);
     if (info.type === 'edge') edgeEnds.set(el, [groupOf(nodes[info.n].inputs[info.slot].node), groupOf(info.n)]);
@@ -173,7 +174,7 @@ function indexGroups() {
 function groupBox(g) {
   const box = document.createElementNS('http://www.w3.org/2000/svg', 'g');
   box.setAttribute('class', 'gv-collapsed');
-  const b = g.el.getBBox();
+  const b = g.bbox;
   const rect = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
   for (const [k, v] of [['x', b.x], ['y', b.y], ['width', b.width], ['height', b.height], ['rx', 8]]) rect.setAttribute(k, v);
   const label = document.createElementNS('http://www.w3.org/2000/svg', 'text');
