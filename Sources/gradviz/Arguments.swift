@@ -34,7 +34,7 @@ enum Arguments {
         guard let first = arguments.first, !first.hasPrefix("-"), !commands.contains(first),
               !FileManager.default.fileExists(atPath: first) else { return }
         if let near = nearestName(to: first, in: commands) {
-            throw UserError("unknown command \(quoted(first)) (did you mean '\(near)'?)")
+            throw UserError("unknown command \(quoted(first)) (did you mean \(quoted(near))?)")
         }
         // A second word that is a file: the first one was meant as a command.
         if !first.contains("."), !first.contains("/"), arguments.count > 1, !arguments[1].hasPrefix("-"),

@@ -24,7 +24,7 @@ struct MarkOptions: ParsableArguments {
         }
         for spec in failed {
             guard let eq = spec.firstIndex(of: "=") else {
-                throw UserError("--mark-failed '\(spec)': expected ID=NOTE or ID:SLOT=NOTE")
+                throw UserError("--mark-failed \(quoted(spec)): expected ID=NOTE or ID:SLOT=NOTE")
             }
             let target = spec[..<eq], note = String(spec[spec.index(after: eq)...])
             let parts = target.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
@@ -34,7 +34,7 @@ struct MarkOptions: ParsableArguments {
             if parts.count == 2 {
                 let arity = model.graph.nodes[n].inputs.count
                 guard let slot = Int(parts[1]), (0..<arity).contains(slot) else {
-                    throw UserError("--mark-failed '\(spec)': slot '\(parts[1])' is not an input position of '\(id)' (0..<\(arity))")
+                    throw UserError("--mark-failed \(quoted(spec)): slot \(quoted(parts[1])) is not an input position of \(quoted(id)) (0..<\(arity))")
                 }
                 mark.slots[slot] = note
             } else {
@@ -47,11 +47,11 @@ struct MarkOptions: ParsableArguments {
 
     private func node(_ id: String, option: String, in model: Model) throws -> Int {
         guard let v = model.value(named: id) else {
-            var message = "\(option): no value named '\(id)'"
-            if let near = nearestName(to: id, in: model.namedValues.map(\.name)) { message += " (did you mean '\(near)'?)" }
+            var message = "\(option): no value named \(quoted(id))"
+            if let near = nearestName(to: id, in: model.namedValues.map(\.name)) { message += " (did you mean \(quoted(near))?)" }
             throw UserError(message)
         }
-        guard model.graph.nodes[v.node].op != nil else { throw UserError("\(option): '\(id)' is an input, not computed by an op") }
+        guard model.graph.nodes[v.node].op != nil else { throw UserError("\(option): \(quoted(id)) is an input, not computed by an op") }
         return v.node
     }
 }

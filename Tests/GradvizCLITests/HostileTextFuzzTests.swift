@@ -120,13 +120,19 @@ final class HostileTextFuzzTests: XCTestCase {
             let path = dir.appendingPathComponent("m\(round).json").path
             try Data(json.utf8).write(to: URL(fileURLWithPath: path))
             let runs = [(["-o", "o.svg"], "o.svg"), (["-o", "o.png"], "o.png"), (["-o", "o.pdf"], "o.pdf"),
-                        (["-o", "o.dot"], "o.dot"), (["-o", "o.json"], "o.json"),
+                        (["-o", "o.dot"], "o.dot"), (["-o", "o.json"], "o.json"), (["-o", "o.html"], "o.html"),
                         (["--view", "backward", "--theme", "dark", "-o", "b.svg"], "b.svg")]
             for (arguments, output) in round == 0 ? runs : [runs[0]] {
                 let r = try CLI.run([path] + arguments, in: dir)
                 XCTAssertEqual(r.status, 0, "round \(round) \(arguments): \(r.stderr)")
                 XCTAssertEqual(r.stderr, "", "round \(round) \(arguments)")
                 XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent(output).path))
+                if output.hasSuffix(".html") {
+                    // The explorer's own two scripts and no other: the text stays text.
+                    let html = try String(contentsOf: dir.appendingPathComponent(output), encoding: .utf8)
+                    XCTAssertEqual(html.components(separatedBy: "<script").count, 3, "round \(round): scripts in the page")
+                    XCTAssertFalse(html.lowercased().contains("<script>alert"), "round \(round)")
+                }
                 if output.hasSuffix(".svg") { _ = try Self.markup(of: Array(try Data(contentsOf: dir.appendingPathComponent(output))), seed: UInt64(round)) }
             }
             for report in ["report.svg", "report.json"] {
