@@ -1,22 +1,5 @@
 import GradvizCore
 
-/// A user-defined function of the `functions` section.
-public struct FunctionDef: Sendable {
-    public enum Kind: Sendable {
-        /// A composite op: calls expand into the body's nodes.
-        case composite(body: Expr)
-        /// A custom primitive: one node, with the user's backward per param.
-        case primitive(forward: Expr, backward: [String: Expr])
-    }
-    public let name: String
-    public let params: [String]
-    public let kind: Kind
-    public let doc: String?
-    /// Source text of the body or forward, for labels and tooltips.
-    public let source: String
-    public let backwardSource: [String: String]
-}
-
 /// An error inside an expression, at a 0-based offset of its text.
 struct ExprFailure: Error {
     let message: String
@@ -34,12 +17,6 @@ protocol ExprDomain {
     mutating func composite(_ f: FunctionDef, _ args: [V], offset: Int) throws -> V
     /// A call of a custom primitive.
     mutating func primitive(_ f: FunctionDef, _ args: [V], offset: Int) throws -> V
-}
-
-/// The functions of a model, shared by every evaluation.
-final class FunctionTable: @unchecked Sendable {
-    let functions: [String: FunctionDef]
-    init(_ functions: [String: FunctionDef]) { self.functions = functions }
 }
 
 /// The op written by an operator character of a chain.

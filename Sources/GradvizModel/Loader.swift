@@ -29,38 +29,72 @@ public struct ModelLoader {
     /// Deepest nesting of function calls inside function calls.
     public static let maxCallDepth = 64
     static let maxAttributeMagnitude = 1 << 40
-    static let topLevelKeys = ["gradviz", "name", "description", "inputs", "functions", "nodes", "outputs", "seed"]
-    static let inputKeys = ["value", "shape", "init", "fill", "mean", "std", "low", "high", "seed", "grad", "label", "doc"]
-    static let nodeKeys = ["id", "outputs", "op", "inputs", "attrs", "expr", "label", "group", "doc"]
-    static let functionKeys = ["params", "body", "forward", "backward", "doc"]
-    static let inits = ["zeros", "ones", "full", "arange", "normal", "uniform"]
-    static let initKeys: [String: [String]] = [
-        "zeros": [], "ones": [], "arange": [], "full": ["fill"], "normal": ["mean", "std", "seed"], "uniform": ["low", "high", "seed"],
-    ]
-
     public let file: String
 
     public init(file: String) {
         self.file = file
     }
 
-    /// `phase` is told when each step ends ("parse", "plan", "graph"), for timing.
+    /// The largest model file (or standard input) read: 256 MiB, some 5,000,000 nodes.
+    public static let maxFileBytes = 256 << 20
+
+    /// `phase` is told when each step ends ("read", "parse", "plan", "graph"), for timing.
     public static func load(path: String, phase: (String) -> Void = { _ in }) throws -> Model {
         let display = path == "-" ? "<stdin>" : path
-        let bytes: [UInt8]
-        if path == "-" {
-            bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
-        } else {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                var isDirectory: ObjCBool = false
-                let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-                throw ModelError(file: display, position: nil,
-                                 message: exists ? (isDirectory.boolValue ? "is a directory, expected a model.json file" : "cannot be read (permission denied?)") : "no such file")
-            }
-            bytes = Array(data)
-        }
+        let bytes = try path == "-" ? readStandardInput() : readFile(path)
         phase("read")
         return try ModelLoader(file: display).load(bytes, phase: phase)
+    }
+
+    /// A regular file of at most `maxFileBytes`, or why it cannot be the model.
+    static func readFile(_ path: String) throws -> [UInt8] {
+        func refuse(_ message: String) -> ModelError { ModelError(file: path, position: nil, message: message) }
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw refuse(errno == ENOENT || errno == ENOTDIR ? "no such file" : "cannot be read: \(String(cString: strerror(errno)))")
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw refuse("is a directory, expected a model.json file")
+        case S_IFIFO: throw refuse("is a FIFO, not a regular file; give a model.json file, or - and the model on standard input")
+        case S_IFCHR, S_IFBLK: throw refuse("is a device, not a regular file; give a model.json file, or - and the model on standard input")
+        default: throw refuse("is not a regular file; give a model.json file, or - and the model on standard input")
+        }
+        guard Int(info.st_size) <= maxFileBytes else {
+            throw refuse("is \(info.st_size) bytes; a model file may have at most \(maxFileBytes) bytes (256 MiB)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw refuse(access(path, R_OK) != 0 ? "cannot be read: \(String(cString: strerror(errno)))" : "cannot be read")
+        }
+        guard data.count <= maxFileBytes else {
+            throw refuse("is more than \(maxFileBytes) bytes (256 MiB), the most a model file may have")
+        }
+        return Array(data)
+    }
+
+    /// Standard input up to `maxFileBytes`. Reading stops early at a byte that cannot begin
+    /// a JSON value (a model is an object): the parser then says what it found there, and
+    /// an endless stream of zeros costs nothing.
+    static func readStandardInput() throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var checked = false
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ModelError(file: "<stdin>", position: nil, message: "cannot be read: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: chunk[..<n])
+            if !checked, let first = bytes.firstIndex(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }) {
+                checked = true
+                if !Array("{[\"-0123456789tfn".utf8).contains(bytes[first]) { return Array(bytes[...first]) }
+            }
+            guard bytes.count <= maxFileBytes else {
+                throw ModelError(file: "<stdin>", position: nil, message: "is more than \(maxFileBytes) bytes (256 MiB), the most a model may have")
+            }
+        }
     }
 
     public func load(_ bytes: [UInt8], phase: (String) -> Void = { _ in }) throws -> Model {
@@ -69,59 +103,13 @@ public struct ModelLoader {
             throw ModelError(file: file, position: error.position, message: "invalid JSON: \(error.message)")
         }
         phase("parse")
-        var builder = PlanBuilder(file: file)
-        try builder.read(root)
+        let planner = Planner(file: file)
+        try planner.read(try ModelDecoder(file: file).decode(root))
         phase("plan")
-        let model = try builder.build()
+        let model = try planner.plan.build()
         phase("graph")
         return model
     }
 
     public func load(_ text: String) throws -> Model { try load(Array(text.utf8)) }
-}
-
-/// A value of the plan: output `output` of plan node `node`. Plan node n becomes graph
-/// node n (`build` adds them in order), so a plan value is the graph value: a node's
-/// inputs go to the graph as they are, not converted one by one.
-typealias PlanRef = ValueID
-
-/// A node of the plan: everything `Graph` will record, plus shapes and where it came from.
-struct PlanNode {
-    enum Kind {
-        // Boxed: an input's fields are large and inputs are few, and every plan node is as
-        // big as its largest kind (a plan node is copied and freed once per node).
-        indirect case input(Tensor?, InputInit?, requiresGradient: Bool)
-        case constant(Double)
-        case op(any Op)
-    }
-    var kind: Kind
-    var inputs: [PlanRef]
-    var names: [String]
-    var shapes: [[Int]]
-    var annotations: [String: String]
-    /// The line of the model file that wrote it.
-    var line: Int
-}
-
-/// `shape` + `init` of an input, generated once the whole model is known to be valid.
-struct InputInit {
-    let kind: String
-    let shape: [Int]
-    let fill: Double, mean: Double, std: Double, low: Double, high: Double
-    let seed: Int
-
-    func tensor() -> Tensor {
-        let n = Tensor.count(of: shape)
-        var rng = SeededGenerator(seed: UInt64(bitPattern: Int64(seed)))
-        let data: [Double]
-        switch kind {
-        case "zeros": data = [Double](repeating: 0, count: n)
-        case "ones": data = [Double](repeating: 1, count: n)
-        case "full": data = [Double](repeating: fill, count: n)
-        case "arange": data = (0..<n).map(Double.init)
-        case "normal": data = (0..<n).map { _ in mean + std * rng.normal() }
-        default: data = (0..<n).map { _ in low + (high - low) * rng.unit() }
-        }
-        return Tensor(shape: shape, data: data)
-    }
 }

@@ -85,7 +85,7 @@ enum Mutants {
         return toks.indices.filter { k in
             guard toks[k].kind == .string, !keys.contains(k) else { return false }
             let s = text(b, toks[k]).dropFirst().dropLast()
-            return !s.isEmpty && s.count < 30 && PlanBuilder.isIdentifier(String(s))
+            return !s.isEmpty && s.count < 30 && isIdentifier(String(s))
         }
     }
 
@@ -112,7 +112,7 @@ enum Mutants {
         "v": ["\u{03BD}", "\\u0076"], "L": ["\u{216C}", "\\u004C"], "A": ["\u{0391}", "\u{212B}"], "1": ["\u{0661}", "\u{00B9}", "\\u0031"],
         "c": ["\u{0441}"], "p": ["\u{0440}"], "y": ["\u{0443}"], "i": ["\u{0456}", "\u{0131}"], "s": ["\u{0455}", "\u{017F}"],
     ]
-    static let keyNames = ModelLoader.topLevelKeys + ModelLoader.nodeKeys + ModelLoader.inputKeys + ModelLoader.functionKeys
+    static let keyNames = ModelDecoder.topLevelKeys + ModelDecoder.nodeKeys + ModelDecoder.inputKeys + ModelDecoder.functionKeys
         + ["ouputs", "Nodes", "node", "input", "Id", "opp", "attr", "exp", "\u{0456}d", "o\u{0070}"]
     static let numberForms = ["\"1\"", "[1, 2]", "[[1]]", "1e308", "1e309", "-1e309", "123456789012345678901234567890", "-0", "0.0",
                               "4096", "1e15", "9223372036854775807", "9223372036854775808", "-9223372036854775809", "1099511627777",
