@@ -152,11 +152,12 @@ extension Tensor {
     /// `self` broadcast to `target` (which must be a broadcast of `shape`), materialized.
     public func broadcast(to target: [Int]) -> Tensor {
         if shape == target { return self }
-        var out = [Double](repeating: 0, count: Tensor.count(of: target))
         let s = broadcastStrides(shape, to: target)
-        var i = 0
-        data.withUnsafeBufferPointer { src in
-            forEachOffset(target, s, s) { a, _ in out[i] = src[a]; i += 1 }
+        let out = [Double](writing: Tensor.count(of: target)) { dst in
+            var i = 0
+            data.withUnsafeBufferPointer { src in
+                forEachOffset(target, s, s) { a, _ in dst[i] = src[a]; i += 1 }
+            }
         }
         return Tensor(shape: target, data: out)
     }

@@ -34,9 +34,15 @@ extension UnaryElementwise {
     public func forward(_ inputs: [Tensor]) throws(OpError) -> [Tensor] { [inputs[0].map(value)] }
     public func vjp(_ c: VJPContext) -> [Tensor?] {
         guard c.needs(0) else { return [nil] }
-        let x = c[0].data, y = c.y.data, g = c.g.data
-        var out = [Double](repeating: 0, count: x.count)
-        for i in 0..<x.count { out[i] = downstream(g[i], x[i], y[i]) }
+        let out = [Double](writing: c[0].count) { out in
+            c[0].data.withUnsafeBufferPointer { x in
+                c.y.data.withUnsafeBufferPointer { y in
+                    c.g.data.withUnsafeBufferPointer { g in
+                        for i in 0..<x.count { out[i] = downstream(g[i], x[i], y[i]) }
+                    }
+                }
+            }
+        }
         return [Tensor(shape: c[0].shape, data: out)]
     }
 }
@@ -76,25 +82,39 @@ extension BinaryElementwise {
     public func vjp(_ c: VJPContext) -> [Tensor?] {
         let a = c[0], b = c[1], y = c.y, g = c.g
         let shape = y.shape
-        let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
+        let needA = c.needs(0), needB = c.needs(1)
         // An input that is not broadcast gets one term per element: summed into -0, the
         // identity of +, it keeps its sign (PyTorch's -0); a broadcast one sums from 0 as
         // PyTorch's sum does.
         let za = a.count == y.count ? -0.0 : 0.0, zb = b.count == y.count ? -0.0 : 0.0
-        var ga: [Double]? = c.needs(0) ? [Double](repeating: za, count: a.count) : nil
-        var gb: [Double]? = c.needs(1) ? [Double](repeating: zb, count: b.count) : nil
-        var i = 0
-        a.data.withUnsafeBufferPointer { x in
-            b.data.withUnsafeBufferPointer { z in
-                forEachOffset(shape, sa, sb) { oa, ob in
-                    let u = g.data[i], yi = y.data[i]
-                    if ga != nil { ga![oa] += downstreamA(u, x[oa], z[ob], yi) }
-                    if gb != nil { gb![ob] += downstreamB(u, x[oa], z[ob], yi) }
-                    i += 1
+        var ga = needA ? [Double](repeating: za, count: a.count) : []
+        var gb = needB ? [Double](repeating: zb, count: b.count) : []
+        a.data.withUnsafeBufferPointer { X in
+            b.data.withUnsafeBufferPointer { Z in
+                g.data.withUnsafeBufferPointer { G in
+                    y.data.withUnsafeBufferPointer { Y in
+                        ga.withUnsafeMutableBufferPointer { GA in
+                            gb.withUnsafeMutableBufferPointer { GB in
+                                if a.shape == shape && b.shape == shape {
+                                    // No broadcasting: one pass, each term written as it is (the same bits as -0 + term).
+                                    if needA { for i in 0..<G.count { GA[i] = downstreamA(G[i], X[i], Z[i], Y[i]) } }
+                                    if needB { for i in 0..<G.count { GB[i] = downstreamB(G[i], X[i], Z[i], Y[i]) } }
+                                    return
+                                }
+                                let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
+                                var i = 0
+                                forEachOffset(shape, sa, sb) { oa, ob in
+                                    if needA { GA[oa] += downstreamA(G[i], X[oa], Z[ob], Y[i]) }
+                                    if needB { GB[ob] += downstreamB(G[i], X[oa], Z[ob], Y[i]) }
+                                    i += 1
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
-        return [ga.map { Tensor(shape: a.shape, data: $0) }, gb.map { Tensor(shape: b.shape, data: $0) }]
+        return [needA ? Tensor(shape: a.shape, data: ga) : nil, needB ? Tensor(shape: b.shape, data: gb) : nil]
     }
 }
 

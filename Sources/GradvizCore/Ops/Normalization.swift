@@ -16,72 +16,110 @@ struct NormGroups {
     var groupCount: Int { acrossOuter ? size : outer * inner }
     var groupSize: Int { acrossOuter ? outer * inner : size }
 
-    /// Calls body(group, index within the group, flat offset) for every element.
-    func forEach(_ body: (Int, Int, Int) -> Void) {
-        for o in 0..<outer {
-            for k in 0..<size {
-                for i in 0..<inner {
-                    let offset = (o * size + k) * inner + i
-                    if acrossOuter { body(k, o * inner + i, offset) } else { body(o * inner + i, k, offset) }
+    /// Calls body(start, count) for the contiguous runs of group `group`, in order: one
+    /// row for layer norm (inner is 1), one run of `inner` per outer index for batch norm.
+    @inline(__always)
+    func forEachRun(_ group: Int, _ body: (_ start: Int, _ count: Int) -> Void) {
+        if acrossOuter { for o in 0..<outer { body((o * size + group) * inner, inner) } }
+        else { body(group * size, size) }
+    }
+
+    /// Parameter index (weight/bias) of the element at position j of a run of `group`: the
+    /// channel for batch norm, the position along the last axis for layer norm.
+    @inline(__always)
+    func parameter(_ group: Int, _ j: Int) -> Int { acrossOuter ? group : j }
+
+    /// x̂ = (x - mean) / sqrt(var + eps) with the biased variance, and 1/sqrt(var + eps) per
+    /// group: three passes over each group's runs.
+    func standardize(_ x: Tensor, eps: Double) -> (xhat: [Double], invStd: [Double]) {
+        precondition(acrossOuter || inner == 1, "layer norm groups are rows")
+        let n = Double(groupSize)
+        var invStd = [Double](repeating: 0, count: groupCount)
+        let xhat = [Double](writing: x.count) { xhat in
+            x.data.withUnsafeBufferPointer { X in
+                for grp in 0..<groupCount {
+                    var sum = 0.0
+                    forEachRun(grp) { start, count in for t in start..<(start + count) { sum += X[t] } }
+                    let mean = sum / n
+                    var squares = 0.0
+                    forEachRun(grp) { start, count in for t in start..<(start + count) { let d = X[t] - mean; squares += d * d } }
+                    let inv = 1 / (squares / n + eps).squareRoot()
+                    invStd[grp] = inv
+                    forEachRun(grp) { start, count in for t in start..<(start + count) { xhat[t] = (X[t] - mean) * inv } }
                 }
             }
         }
-    }
-
-    /// x̂ = (x - mean) / sqrt(var + eps) with the biased variance, and 1/sqrt(var + eps) per group.
-    func standardize(_ x: Tensor, eps: Double) -> (xhat: [Double], invStd: [Double]) {
-        var mean = [Double](repeating: 0, count: groupCount), variance = mean
-        forEach { g, _, at in mean[g] += x.data[at] }
-        let n = Double(groupSize)
-        for g in mean.indices { mean[g] /= n }
-        forEach { g, _, at in let d = x.data[at] - mean[g]; variance[g] += d * d }
-        let invStd = variance.map { 1 / ($0 / n + eps).squareRoot() }
-        var xhat = [Double](repeating: 0, count: x.count)
-        forEach { g, _, at in xhat[at] = (x.data[at] - mean[g]) * invStd[g] }
         return (xhat, invStd)
     }
 
-    /// Parameter index (weight/bias) of an element: the middle axis for batch norm, the
-    /// position along the last axis for layer norm.
-    func parameter(_ group: Int, _ index: Int) -> Int { acrossOuter ? group : index }
-
     func forward(_ x: [Tensor], eps: Double) -> Tensor {
-        let (xhat, _) = standardize(x[0], eps: eps)
-        var y = xhat
-        forEach { g, j, at in
-            let p = parameter(g, j)
-            if x.count > 1 { y[at] *= x[1].data[p] }
-            if x.count > 2 { y[at] += x[2].data[p] }
+        var (y, _) = standardize(x[0], eps: eps)
+        guard x.count > 1 else { return Tensor(shape: x[0].shape, data: y) }
+        y.withUnsafeMutableBufferPointer { Y in
+            x[1].data.withUnsafeBufferPointer { W in
+                (x.count > 2 ? x[2].data : []).withUnsafeBufferPointer { B in
+                    for grp in 0..<groupCount {
+                        forEachRun(grp) { start, count in
+                            for j in 0..<count {
+                                let p = parameter(grp, j)
+                                Y[start + j] *= W[p]
+                                if B.count > 0 { Y[start + j] += B[p] }
+                            }
+                        }
+                    }
+                }
+            }
         }
         return Tensor(shape: x[0].shape, data: y)
     }
 
-    /// dx = invStd * (dx̂ - mean(dx̂) - x̂ * mean(dx̂ x̂)) per group; dweight = Σ g x̂; dbias = Σ g.
+    /// dx = invStd * (dx̂ - mean(dx̂) - x̂ * mean(dx̂ x̂)) per group, with dx̂ = g * weight;
+    /// dweight = Σ g x̂; dbias = Σ g.
     func vjp(_ c: VJPContext, eps: Double) -> [Tensor?] {
         let (xhat, invStd) = standardize(c[0], eps: eps)
-        let g = c.g.data
-        let paramCount = c.inputs.count > 1 ? c[1].count : 0
+        let hasWeight = c.inputs.count > 1, hasBias = c.inputs.count > 2
+        let paramCount = hasWeight ? c[1].count : 0
         var dw = [Double](repeating: 0, count: paramCount), db = dw
-        var dxhat = g
-        var meanD = [Double](repeating: 0, count: groupCount), meanDX = meanD
-        forEach { grp, j, at in
-            let p = parameter(grp, j)
-            if c.inputs.count > 1 {
-                dw[p] += g[at] * xhat[at]
-                dxhat[at] *= c[1].data[p]
-            }
-            if c.inputs.count > 2 { db[p] += g[at] }
-            meanD[grp] += dxhat[at]
-            meanDX[grp] += dxhat[at] * xhat[at]
-        }
         let n = Double(groupSize)
-        var dx = [Double](repeating: 0, count: c[0].count)
-        forEach { grp, _, at in
-            dx[at] = invStd[grp] * (dxhat[at] - meanD[grp] / n - xhat[at] * meanDX[grp] / n)
+        let dx = [Double](writing: c[0].count) { dx in
+            c.g.data.withUnsafeBufferPointer { G in
+                xhat.withUnsafeBufferPointer { XH in
+                    (hasWeight ? c[1].data : []).withUnsafeBufferPointer { W in
+                        dw.withUnsafeMutableBufferPointer { DW in
+                            db.withUnsafeMutableBufferPointer { DB in
+                                for grp in 0..<groupCount {
+                                    var meanD = 0.0, meanDX = 0.0
+                                    forEachRun(grp) { start, count in
+                                        for j in 0..<count {
+                                            let t = start + j, p = parameter(grp, j)
+                                            var d = G[t]
+                                            if hasWeight {
+                                                DW[p] += G[t] * XH[t]
+                                                d *= W[p]
+                                            }
+                                            if hasBias { DB[p] += G[t] }
+                                            meanD += d
+                                            meanDX += d * XH[t]
+                                        }
+                                    }
+                                    let inv = invStd[grp]
+                                    forEachRun(grp) { start, count in
+                                        for j in 0..<count {
+                                            let t = start + j
+                                            let d = hasWeight ? G[t] * W[parameter(grp, j)] : G[t]
+                                            dx[t] = inv * (d - meanD / n - XH[t] * meanDX / n)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         var out: [Tensor?] = [c.needs(0) ? Tensor(shape: c[0].shape, data: dx) : nil]
-        if c.inputs.count > 1 { out.append(c.needs(1) ? Tensor(shape: c[1].shape, data: dw) : nil) }
-        if c.inputs.count > 2 { out.append(c.needs(2) ? Tensor(shape: c[2].shape, data: db) : nil) }
+        if hasWeight { out.append(c.needs(1) ? Tensor(shape: c[1].shape, data: dw) : nil) }
+        if hasBias { out.append(c.needs(2) ? Tensor(shape: c[2].shape, data: db) : nil) }
         return out
     }
 }

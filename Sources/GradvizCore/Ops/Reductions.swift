@@ -130,21 +130,27 @@ public struct LogSumExp: ReductionOp {
 /// Softmax along one axis as [outer, size, inner] rows; `log` gives log-softmax.
 func softmaxRows(_ x: Tensor, _ axis: Int, log: Bool) -> Tensor {
     let (outer, size, inner) = around(x.shape, axis)
-    var out = [Double](repeating: 0, count: x.count)
-    x.data.withUnsafeBufferPointer { src in
-        for o in 0..<outer {
-            for i in 0..<inner {
-                let base = o * size * inner + i
-                var m = -Double.infinity
-                for j in 0..<size { m = Swift.max(m, src[base + j * inner]) }
-                // A row of -inf gives NaN (0 / 0), a row holding +inf NaN too (inf - inf), as in PyTorch.
-                if m == -.infinity { m = 0 }
-                var s = 0.0
-                for j in 0..<size { s += Foundation.exp(src[base + j * inner] - m) }
-                let ls = Foundation.log(s)
-                for j in 0..<size {
-                    let z = src[base + j * inner] - m
-                    out[base + j * inner] = log ? z - ls : Foundation.exp(z) / s
+    let out = [Double](writing: x.count) { out in
+        x.data.withUnsafeBufferPointer { src in
+            for o in 0..<outer {
+                for i in 0..<inner {
+                    let base = o * size * inner + i
+                    var m = -Double.infinity
+                    for j in 0..<size { m = Swift.max(m, src[base + j * inner]) }
+                    // A row of -inf gives NaN (0 / 0), a row holding +inf NaN too (inf - inf), as in PyTorch.
+                    if m == -.infinity { m = 0 }
+                    var s = 0.0
+                    for j in 0..<size {
+                        let e = Foundation.exp(src[base + j * inner] - m)
+                        out[base + j * inner] = e
+                        s += e
+                    }
+                    if log {
+                        let ls = Foundation.log(s)
+                        for j in 0..<size { out[base + j * inner] = (src[base + j * inner] - m) - ls }
+                    } else {
+                        for j in 0..<size { out[base + j * inner] /= s }
+                    }
                 }
             }
         }
@@ -152,11 +158,28 @@ func softmaxRows(_ x: Tensor, _ axis: Int, log: Bool) -> Tensor {
     return Tensor(shape: x.shape, data: out)
 }
 
-/// Σ over one axis, kept with size 1.
-func rowSums(_ t: Tensor, _ axis: Int) -> Tensor {
-    var kept = t.shape
-    kept[axis] = 1
-    return t.sum(toShape: kept)
+/// The backward of `softmaxRows` from its output y: dx = y * (g - Σ g y) for softmax,
+/// dx = g - exp(y) * Σ g for log-softmax, the sums along the axis.
+func softmaxRowsBackward(_ y: Tensor, _ g: Tensor, _ axis: Int, log: Bool) -> Tensor {
+    let (outer, size, inner) = around(y.shape, axis)
+    let dx = [Double](writing: y.count) { dx in
+        y.data.withUnsafeBufferPointer { Y in
+            g.data.withUnsafeBufferPointer { G in
+                for o in 0..<outer {
+                    for i in 0..<inner {
+                        let base = o * size * inner + i
+                        var s = 0.0
+                        for j in 0..<size { let t = base + j * inner; s += log ? G[t] : G[t] * Y[t] }
+                        for j in 0..<size {
+                            let t = base + j * inner
+                            dx[t] = log ? G[t] - Foundation.exp(Y[t]) * s : Y[t] * (G[t] - s)
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return Tensor(shape: y.shape, data: dx)
 }
 
 private let softmaxAxis = [AttrSpec("axis", .axis, default: .int(-1))]
@@ -173,9 +196,7 @@ public struct Softmax: Op {
     }
     public func vjp(_ c: VJPContext) -> [Tensor?] {
         if c[0].isScalar { return [Tensor(0)] }
-        let ax = try! axis(c[0].rank)
-        let gy = c.g * c.y
-        return [Tensor.zip(c.y, c.g - rowSums(gy, ax).broadcast(to: c.y.shape), *)]
+        return [softmaxRowsBackward(c.y, c.g, try! axis(c[0].rank), log: false)]
     }
 }
 
@@ -191,8 +212,6 @@ public struct LogSoftmax: Op {
     }
     public func vjp(_ c: VJPContext) -> [Tensor?] {
         if c[0].isScalar { return [Tensor(0)] }
-        let ax = try! axis(c[0].rank)
-        let s = rowSums(c.g, ax)
-        return [c.g - Tensor.zip(c.y.map(Foundation.exp), s, *)]
+        return [softmaxRowsBackward(c.y, c.g, try! axis(c[0].rank), log: true)]
     }
 }
