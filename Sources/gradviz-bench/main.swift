@@ -29,6 +29,9 @@ let usage = """
                PATH           a model file (make one with bench/gen_dag.py)
                -o OUT         where the result goes (default /tmp/gradviz-bench-result.json)
                --reps N       (default 5)
+      tensor compute of a tensor model in process (bench/tensor): forward and backward
+               PATH           a model file (bench/tensor/*.json)
+               --reps N       (default 5; median and best reported)
       all    dag and mlp with their defaults
 
     options for every mode:
@@ -62,7 +65,7 @@ while !args.isEmpty {
     }
 }
 
-guard ["dag", "mlp", "file", "all"].contains(mode) else { fail("unknown mode '\(mode)'\n\n\(usage)") }
+guard ["dag", "mlp", "file", "tensor", "all"].contains(mode) else { fail("unknown mode '\(mode)'\n\n\(usage)") }
 let known: Set<String> = ["--sizes", "--reps", "--seed", "--api", "--batch", "--input", "--hidden", "--classes",
                           "--iterations", "--activation", "-o", "--output"]
 if let bad = options.keys.sorted().first(where: { !known.contains($0) }) { fail("unknown option \(bad)\n\n\(usage)") }
@@ -186,6 +189,22 @@ do {
         }
         json.key("peak_rss_bytes"); json.value(r.peakRSS)
         json.key("reps"); json.value(r.reps)
+        json.endObject()
+    }
+    if mode == "tensor" {
+        guard positional.count == 1 else { fail("tensor takes one model path (bench/tensor/*.json)") }
+        let r = try benchTensor(positional[0], reps: intOption("--reps", 5)!, log: log)
+        text += "\(r.path): \(r.ops) ops; forward \(fixed(median(r.forward), 4)) s (best \(fixed(r.forward.min()!, 4))), " +
+            "backward \(fixed(median(r.backward), 4)) s (best \(fixed(r.backward.min()!, 4))); peak RSS \(formatBytes(r.peakRSS)); \(r.forward.count) runs\n"
+        json.key("tensor"); json.beginObject()
+        json.key("path"); json.value(r.path)
+        json.key("ops"); json.value(r.ops)
+        json.key("forward_s"); json.value(median(r.forward))
+        json.key("backward_s"); json.value(median(r.backward))
+        json.key("forward_best_s"); json.value(r.forward.min()!)
+        json.key("backward_best_s"); json.value(r.backward.min()!)
+        json.key("peak_rss_bytes"); json.value(r.peakRSS)
+        json.key("reps"); json.value(r.forward.count)
         json.endObject()
     }
     if !options.isEmpty { fail("unknown or unused options: \(options.keys.sorted().joined(separator: " "))") }

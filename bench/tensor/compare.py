@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""The tensor benchmark: gradviz against PyTorch (float64, CPU) on the models of
+bench/tensor, alternating the two in every round so both see the same machine.
+
+    python3 bench/tensor/compare.py [--rounds 3] [--models matmul-1200,cnn,...] [--check]
+
+For each model and round:
+  compute   forward and backward in process, warm: `gradviz-bench tensor M --reps 3` and
+            `torch_model.py M --reps 3` (medians of the 3)
+  process   the whole process from model file to result file, cold:
+            `gradviz M -o result.json` and `torch_model.py M -o result.json` (the same
+            file: every value, gradient and edge gradient), wall clock and peak RSS
+            (/usr/bin/time), with each side's own breakdown (GRADVIZ_TIMING=1)
+Prints the medians over rounds as a Markdown table. --check compares the two result
+files of the first round (bench/compare_results.py, rtol 1e-8). Needs a release build:
+swift build -c release --scratch-path .build-bench --product gradviz --product gradviz-bench
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BIN = os.environ.get("BIN", os.path.join(ROOT, ".build-bench", "release"))
+OUT = os.path.join(ROOT, "bench", "out", "tensor")
+MODELS = ["matmul-1200", "matmul-3000", "cnn", "resnet18", "transformer"]
+
+
+def timed(cmd, env=None):
+    """Wall seconds, peak RSS (MiB), stdout and stderr of a whole command."""
+    t = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t
+    if p.returncode != 0:
+        sys.exit(f"compare.py: {' '.join(cmd)} failed:\n{p.stderr}")
+    peak_kb = int(p.stderr.strip().splitlines()[-1])
+    return wall, peak_kb / 1024, p.stdout, p.stderr
+
+
+def phases(stderr):
+    """GRADVIZ_TIMING lines ('gradviz: json 12.3 ms') as {phase: seconds}."""
+    out = {}
+    for line in stderr.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[0] == "gradviz:" and parts[3] == "ms":
+            out[parts[1]] = float(parts[2]) / 1000
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    os.makedirs(OUT, exist_ok=True)
+    py = sys.executable
+    torch_model = os.path.join(HERE, "torch_model.py")
+    env = dict(os.environ, GRADVIZ_TIMING="1")
+    load = open("/proc/loadavg").read().split()[:3]
+    print(f"{args.rounds} rounds; {os.cpu_count()} cores; load {' '.join(load)}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+          file=sys.stderr)
+    rows = []
+    for name in args.models.split(","):
+        model = os.path.join(HERE, name + ".json")
+        r = {k: [] for k in ("g_fw", "g_bw", "t_fw", "t_bw", "g_wall", "t_wall", "g_peak", "t_peak", "g_cpeak", "t_cpeak")}
+        g_phases, t_parts = [], []
+        for rnd in range(args.rounds):
+            _, _, out, _ = timed([os.path.join(BIN, "gradviz-bench"), "tensor", model, "--reps", "3", "--json", "--quiet"])
+            g = json.loads(out)["tensor"]
+            r["g_fw"].append(g["forward_s"]); r["g_bw"].append(g["backward_s"]); r["g_cpeak"].append(g["peak_rss_bytes"] / 2**20)
+            _, _, out, _ = timed([py, torch_model, model, "--reps", "3"])
+            t = json.loads(out)
+            r["t_fw"].append(t["forward_warm"]); r["t_bw"].append(t["backward_warm"]); r["t_cpeak"].append(t["peak_mib"])
+            gres, tres = os.path.join(OUT, name + "-gradviz.json"), os.path.join(OUT, name + "-torch.json")
+            wall, peak, _, err = timed([os.path.join(BIN, "gradviz"), model, "-o", gres], env)
+            r["g_wall"].append(wall); r["g_peak"].append(peak); g_phases.append(phases(err))
+            wall, peak, out, _ = timed([py, torch_model, model, "-o", tres])
+            r["t_wall"].append(wall); r["t_peak"].append(peak); t_parts.append(json.loads(out))
+            print(f"{name} round {rnd + 1}: compute gradviz {g['forward_s'] + g['backward_s']:.3f} s, torch "
+                  f"{t['forward_warm'] + t['backward_warm']:.3f} s; process gradviz {r['g_wall'][-1]:.2f} s, torch {wall:.2f} s",
+                  file=sys.stderr)
+            if args.check and rnd == 0:
+                subprocess.run([py, os.path.join(ROOT, "bench", "compare_results.py"), gres, tres, "--rtol", "1e-8"], check=True)
+        m = {k: statistics.median(v) for k, v in r.items()}
+        gp = {k: statistics.median(p.get(k, 0) for p in g_phases) for k in ("graph", "backward", "json", "write")}
+        tp = {k: statistics.median(p[k] for p in t_parts) for k in ("import", "forward", "backward", "write")}
+        size = os.path.getsize(os.path.join(OUT, name + "-gradviz.json")) / 2**20
+        rows.append((name, m, gp, tp, size))
+
+    print("| model | gradviz compute (fw + bw) | PyTorch compute | ratio | gradviz process | PyTorch process | ratio | peak RSS gradviz / PyTorch (process) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, m, gp, tp, size in rows:
+        gc, tc = m["g_fw"] + m["g_bw"], m["t_fw"] + m["t_bw"]
+        print(f"| {name} | {gc:.3f} s ({m['g_fw']:.3f} + {m['g_bw']:.3f}) | {tc:.3f} s ({m['t_fw']:.3f} + {m['t_bw']:.3f}) | {gc / tc:.2f} "
+              f"| {m['g_wall']:.2f} s | {m['t_wall']:.2f} s | {m['g_wall'] / m['t_wall']:.2f} | {m['g_peak']:.0f} / {m['t_peak']:.0f} MiB |")
+    print()
+    print("Where the whole process goes (medians, s), result file size:")
+    for name, m, gp, tp, size in rows:
+        print(f"- {name} ({size:.0f} MiB of JSON): gradviz graph+forward {gp['graph']:.2f}, backward {gp['backward']:.2f}, "
+              f"JSON {gp['json']:.2f}, write {gp['write']:.2f}; PyTorch import {tp['import']:.2f}, forward {tp['forward']:.2f}, "
+              f"backward {tp['backward']:.2f}, write {tp['write']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
