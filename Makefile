@@ -1,9 +1,10 @@
 # The two commands of the README: `make sample` renders a sample, `make test` runs the
 # tests. Both install what a fresh Debian machine lacks first (scripts/setup.sh).
 SWIFT ?= swift
+PYTHON ?= python3
 BIN := .build/debug/gradviz
 
-.PHONY: setup build sample samples test browser-test screenshots bench
+.PHONY: setup build sample samples test browser-test python-test screenshots bench
 
 setup:
 	@scripts/setup.sh
@@ -23,6 +24,7 @@ samples: build
 test: setup
 	$(SWIFT) test --disable-swift-testing
 	$(MAKE) --no-print-directory browser-test
+	$(MAKE) --no-print-directory python-test
 
 # The explorer (graph.html) in headless Chromium: Tests/browser (pytest + selenium).
 browser-test: build
@@ -32,6 +34,11 @@ browser-test: build
 # The explorer's screenshots in README, taken by the browser tests.
 screenshots: build
 	GRADVIZ_SCREENSHOTS=docs/images python3 -m pytest -q Tests/browser/test_screenshots.py
+
+# gradviz_torch (python/): real PyTorch models against eager autograd, the notebook run.
+python-test: build
+	@scripts/setup.sh --python-tests
+	GRADVIZ=$(CURDIR)/$(BIN) PYTHONPATH=python $(PYTHON) -m pytest -q python/tests
 
 bench: setup
 	$(SWIFT) run -c release gradviz-bench

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what gradviz needs from Debian, if it is missing: Graphviz's C libraries
 # (libcgraph, libgvc, with headers and pkg-config data) and their plugins, and OpenBLAS
-# (matmul and convolution; cblas.h and openblas.pc).
+# (matmul and convolution; cblas.h and openblas.pc). With --browser-tests or
+# --python-tests, also what those tests need (make test).
 set -euo pipefail
 
 have_graphviz() { pkg-config --exists libgvc 2>/dev/null && [ -f /usr/include/graphviz/gvc.h ]; }
@@ -44,4 +45,25 @@ fi
 config=$(ls /usr/lib/*/graphviz/config6* 2>/dev/null | head -n 1 || true)
 if [ -z "$config" ] && command -v dot >/dev/null && [ "$(id -u)" -eq 0 ]; then
     dot -c
+fi
+
+# With --python-tests (make test): what gradviz_torch's tests need (python/tests): torch
+# (CPU use; PyPI's wheel), pytest, and nbclient + ipykernel to run samples/pytorch.ipynb.
+[ "${1:-}" = "--python-tests" ] || exit 0
+python=${PYTHON:-python3}
+if ! command -v "$python" >/dev/null; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "gradviz_torch's tests need python3 and pip. Run: sudo apt-get install -y python3 python3-pip" >&2
+        exit 1
+    fi
+    echo "setup: installing python3 python3-pip" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq python3 python3-pip >/dev/null
+fi
+if ! "$python" -c "import torch, pytest, nbclient, nbformat, ipykernel" 2>/dev/null; then
+    echo "setup: installing torch pytest nbclient nbformat ipykernel (pip)" >&2
+    # Debian's own Python refuses pip installs outside a virtual environment (PEP 668).
+    extra=$("$python" -c "import sys, sysconfig, os; print('--break-system-packages' if os.path.exists(os.path.join(sysconfig.get_paths()['stdlib'], 'EXTERNALLY-MANAGED')) and sys.prefix == sys.base_prefix else '')")
+    "$python" -m pip install -q $extra torch pytest nbclient nbformat ipykernel
 fi
