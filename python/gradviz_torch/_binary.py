@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import html
 import json
 import os
 import shutil
@@ -101,9 +101,8 @@ class Drawing:
     def _repr_html_(self):
         if self.format == "html":
             # The explorer is a whole page: an iframe keeps its scripts and styles apart.
-            page = base64.b64encode(self.data).decode("ascii")
-            return ('<iframe style="width:100%%;height:640px;border:0" '
-                    'src="data:text/html;base64,%s"></iframe>' % page)
+            return ('<iframe style="width:100%%;height:640px;border:0" sandbox="allow-scripts" srcdoc="%s"></iframe>'
+                    % html.escape(self.text, quote=True))
         return None
 
     def __repr__(self):

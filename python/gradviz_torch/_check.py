@@ -163,9 +163,11 @@ class CheckResult:
 
     def _repr_html_(self):
         import html
-        out = "<pre>%s</pre>" % html.escape(self.table())
+        out = '<pre style="white-space:pre-wrap">%s</pre>' % html.escape(self.table())
         if self.drawing is not None and self.drawing.format == "svg":
             out += self.drawing.text
+        elif self.drawing is not None and self.drawing.format == "html":
+            out += self.drawing._repr_html_()
         return out
 
 

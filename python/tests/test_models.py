@@ -94,6 +94,10 @@ def test_draw_returns_a_drawing_that_shows_and_saves(tmp_path):
     assert png.data[:8] == b"\x89PNG\r\n\x1a\n" and png._repr_png_() == png.data and png._repr_svg_() is None
     # Deterministic: the same model gives the same bytes.
     assert gv.draw(model, args, loss).data == d.data
+    # The HTML explorer shows in Jupyter in an iframe of its own.
+    page = gv.draw(model, args, loss, format="html")
+    assert page.data.lstrip().lower().startswith(b"<!doctype html") and page._repr_svg_() is None
+    assert page._repr_html_().startswith("<iframe") and "&lt;!DOCTYPE html&gt;" in page._repr_html_()
 
 
 def test_export_saves_a_model_gradviz_reads(tmp_path):
