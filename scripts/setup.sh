@@ -20,12 +20,14 @@ if ! have_graphviz || ! have_openblas; then
     apt-get install -y -qq $packages >/dev/null
 fi
 
-# With --browser-tests (make test): what the explorer's browser tests need, headless
-# Chromium driven by selenium from pytest.
+# With --browser-tests (make test): what the explorer's browser tests need: headless
+# Chromium driven by selenium from pytest, and Firefox driven over WebDriver BiDi.
 browser_packages=""
 if [ "${1:-}" = "--browser-tests" ]; then
     command -v chromium >/dev/null || browser_packages="$browser_packages chromium"
     command -v chromedriver >/dev/null || browser_packages="$browser_packages chromium-driver"
+    command -v firefox-esr >/dev/null || command -v firefox >/dev/null || browser_packages="$browser_packages firefox-esr"
+    python3 -c 'import websocket' 2>/dev/null || browser_packages="$browser_packages python3-websocket"
     python3 -c 'import selenium' 2>/dev/null || browser_packages="$browser_packages python3-selenium"
     python3 -c 'import pytest' 2>/dev/null || browser_packages="$browser_packages python3-pytest"
 fi
