@@ -26,7 +26,7 @@ test: setup
 	$(MAKE) --no-print-directory browser-test
 	$(MAKE) --no-print-directory python-test
 
-# The explorer (graph.html) in headless Chromium: Tests/browser (pytest + selenium).
+# The explorer (graph.html) in headless Chromium and Firefox: Tests/browser (pytest).
 browser-test: build
 	@scripts/setup.sh --browser-tests
 	python3 -m pytest -q Tests/browser
