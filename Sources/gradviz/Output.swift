@@ -18,8 +18,9 @@ struct OutputError: Error, CustomStringConvertible {
 
 /// Refuses, before anything is computed, an output that cannot be written: the model file
 /// itself (by any path: the same inode), a directory, a file in a directory that does not
-/// exist.
+/// exist, an empty name.
 func checkOutputTarget(_ output: String, model: String) throws {
+    guard !output.isEmpty else { throw UserError("the output name is empty; give a file name, or - for standard output") }
     guard output != "-", standardStream(output) == nil else { return }
     var target = stat()
     guard stat(output, &target) == 0 else {

@@ -78,6 +78,9 @@ final class OutputTests: XCTestCase {
             XCTAssertTrue(r.stderr.contains("is the model file"), r.stderr)
             XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("m.json")), original)
         }
+        let empty = try CLI.run(["m.json", "-o", "", "--format", "svg"], in: dir)
+        XCTAssertEqual(empty.status, 2, empty.stderr)
+        XCTAssertTrue(empty.stderr.contains("the output name is empty"), empty.stderr)
     }
 
     func testTheTemporaryFileNeitherWidensPermissionsNorLengthensTheName() throws {
