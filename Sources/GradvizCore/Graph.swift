@@ -31,8 +31,6 @@ public final class Graph {
         /// One name per output ("" when the value is anonymous). Names are for people and
         /// files; the engine never looks at them.
         public var names: [String]
-        /// Free-form annotations for whoever presents the graph (label, group, doc...).
-        public var annotations: [String: String] = [:]
         /// Bit i set when input slot i is differentiable (slots >= 64 use the op's info).
         public var differentiableMask: UInt64 = 0
 
@@ -59,29 +57,29 @@ public final class Graph {
 
     /// Adds a leaf.
     @discardableResult
-    public func addInput(_ name: String, _ value: Tensor, requiresGradient: Bool = true, annotations: [String: String] = [:]) -> ValueID {
-        nodes.append(Node(kind: .input(requiresGradient: requiresGradient), inputs: [], values: [value], names: [name], annotations: annotations))
+    public func addInput(_ name: String, _ value: Tensor, requiresGradient: Bool = true) -> ValueID {
+        nodes.append(Node(kind: .input(requiresGradient: requiresGradient), inputs: [], values: [value], names: [name]))
         return ValueID(node: nodes.count - 1)
     }
 
     /// Adds a constant (never differentiated).
     @discardableResult
-    public func addConstant(_ value: Tensor, name: String = "", annotations: [String: String] = [:]) -> ValueID {
-        nodes.append(Node(kind: .constant, inputs: [], values: [value], names: [name], annotations: annotations))
+    public func addConstant(_ value: Tensor, name: String = "") -> ValueID {
+        nodes.append(Node(kind: .constant, inputs: [], values: [value], names: [name]))
         return ValueID(node: nodes.count - 1)
     }
 
     /// Checks shapes, runs `op` forward and records the node. Returns one value per output.
     @discardableResult
-    public func apply(_ op: any Op, _ inputs: [ValueID], names: [String] = [], annotations: [String: String] = [:]) throws(OpError) -> [ValueID] {
-        let n = try record(op, inputs, names: names, annotations: annotations)
+    public func apply(_ op: any Op, _ inputs: [ValueID], names: [String] = []) throws(OpError) -> [ValueID] {
+        let n = try record(op, inputs, names: names)
         return (0..<nodes[n].values.count).map { ValueID(node: n, output: $0) }
     }
 
     /// `apply` for callers that add many nodes and need no list of outputs back (a loader):
     /// returns the new node's index.
     @discardableResult
-    public func record(_ op: any Op, _ inputs: [ValueID], names: [String] = [], annotations: [String: String] = [:]) throws(OpError) -> Int {
+    public func record(_ op: any Op, _ inputs: [ValueID], names: [String] = []) throws(OpError) -> Int {
         let info = op.info
         guard info.arity.contains(inputs.count) else {
             throw OpError("\(info.name) takes \(arityText(info)), got \(inputs.count)")
@@ -107,7 +105,7 @@ public final class Graph {
                 var mask: UInt64 = 0
                 for slot in 0..<inputs.count where info.isDifferentiable(slot: slot) { mask |= 1 << UInt64(slot) }
                 nodes.append(Node(kind: .op(op), inputs: inputs, values: [Tensor(y)], names: names.count == 1 ? names : Graph.anonymous,
-                                  annotations: annotations, differentiableMask: mask))
+                                  differentiableMask: mask))
                 return nodes.count - 1
             }
         }
@@ -118,13 +116,9 @@ public final class Graph {
         let outputNames = names.count == outputs.count ? names : [String](repeating: "", count: outputs.count)
         var mask: UInt64 = 0
         for slot in 0..<min(inputs.count, 64) where info.isDifferentiable(slot: slot) { mask |= 1 << UInt64(slot) }
-        nodes.append(Node(kind: .op(op), inputs: inputs, values: outputs, names: outputNames, annotations: annotations,
+        nodes.append(Node(kind: .op(op), inputs: inputs, values: outputs, names: outputNames,
                           differentiableMask: mask))
         return nodes.count - 1
-    }
-
-    public func annotate(_ v: ValueID, _ key: String, _ value: String) {
-        nodes[v.node].annotations[key] = value
     }
 
     public func rename(_ v: ValueID, _ name: String) {

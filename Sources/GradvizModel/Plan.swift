@@ -15,7 +15,7 @@ struct PlanNode {
     var inputs: [PlanRef]
     var names: [String]
     var shapes: [[Int]]
-    var annotations: [String: String]
+    var annotations: NodeAnnotations
     /// Where the file wrote it: its input or node, for messages.
     var place: Place
 }
@@ -47,14 +47,14 @@ struct Plan {
         for node in nodes {
             switch node.kind {
             case .input(.literal(let t), let requiresGradient):
-                graph.addInput(node.names[0], t, requiresGradient: requiresGradient, annotations: node.annotations)
+                graph.addInput(node.names[0], t, requiresGradient: requiresGradient)
             case .input(.generated(let initializer), let requiresGradient):
-                graph.addInput(node.names[0], initializer.tensor(), requiresGradient: requiresGradient, annotations: node.annotations)
+                graph.addInput(node.names[0], initializer.tensor(), requiresGradient: requiresGradient)
             case .constant(let d):
-                graph.addConstant(Tensor(d), annotations: node.annotations)
+                graph.addConstant(Tensor(d))
             case .op(let op):
                 // A value its shape cannot rule out (a class index out of range) fails here.
-                do { try graph.record(op, node.inputs, names: node.names, annotations: node.annotations) } catch {
+                do { try graph.record(op, node.inputs, names: node.names) } catch {
                     throw ModelError(file: file, position: node.place.position, message: "\(node.place.what): \(error.message)")
                 }
             }
@@ -66,7 +66,10 @@ struct Plan {
         for n in nodes.indices {
             for (k, name) in nodes[n].names.enumerated() where !name.isEmpty { namedValues.append((name, ValueID(node: n, output: k))) }
         }
+        var annotations: [Int: NodeAnnotations] = [:]
+        for n in nodes.indices where !nodes[n].annotations.isEmpty { annotations[n] = nodes[n].annotations }
         return Model(file: file, name: name, description: description, graph: graph, outputs: outputs, seeds: seeds,
-                     namedValues: namedValues, calls: calls, functions: functions, lines: nodes.map(\.place.position.line))
+                     namedValues: namedValues, calls: calls, functions: functions, lines: nodes.map(\.place.position.line),
+                     annotations: annotations)
     }
 }

@@ -94,9 +94,7 @@ final class Planner: ExprDomain {
     func entry(_ name: String) -> Id? { isIdentifier(name) ? ids[name] : nil }
 
     func readInput(_ input: InputDecl) {
-        var annotations: [String: String] = [:]
-        if let label = input.label { annotations[Annotation.label] = label }
-        if let doc = input.doc { annotations[Annotation.doc] = doc }
+        let annotations = NodeAnnotations(label: input.label, doc: input.doc)
         let ref = append(PlanNode(kind: .input(input.value, requiresGradient: input.requiresGradient), inputs: [], names: [input.id.text],
                                   shapes: [input.shape], annotations: annotations,
                                   place: Place(position: input.id.position, names: [input.id.text], isInput: true)))
@@ -142,10 +140,10 @@ final class Planner: ExprDomain {
         }
         // Its group on everything it expanded into, its label and doc on its result.
         if let group = node.group {
-            for i in first..<nodes.count { nodes[i].annotations[Annotation.group] = group }
+            for i in first..<nodes.count { nodes[i].annotations.group = group }
         }
-        if let label = node.label { nodes[result.node].annotations[Annotation.label] = label }
-        if let doc = node.doc { nodes[result.node].annotations[Annotation.doc] = doc }
+        if let label = node.label { nodes[result.node].annotations.label = label }
+        if let doc = node.doc { nodes[result.node].annotations.doc = doc }
         for (k, n) in names.enumerated() { ids[n]!.ref = PlanRef(node: result.node, output: result.output + k) }
     }
 
@@ -284,7 +282,7 @@ final class Planner: ExprDomain {
 
     /// Appends an op node after checking its size; returns its first output (output k is
     /// `PlanRef(node: first.node, output: k)`).
-    func append(_ op: any Op, _ args: [PlanRef], shapes: [[Int]], names: [String], annotations: [String: String] = [:]) throws -> PlanRef {
+    func append(_ op: any Op, _ args: [PlanRef], shapes: [[Int]], names: [String], annotations: NodeAnnotations = NodeAnnotations()) throws -> PlanRef {
         guard nodes.count < ModelLoader.maxNodes else {
             throw fail("the model expands to more than \(ModelLoader.maxNodes) nodes", at: context.place.position)
         }
@@ -294,7 +292,7 @@ final class Planner: ExprDomain {
             }
         }
         var a = annotations
-        if !context.calls.isEmpty { a[Annotation.calls] = context.calls.joined(separator: "/") }
+        a.calls = context.calls
         // Every name here is already taken: declared by the file, or generated.
         return append(PlanNode(kind: .op(op), inputs: args, names: names, shapes: shapes, annotations: a, place: context.place))
     }
@@ -320,15 +318,15 @@ final class Planner: ExprDomain {
     // MARK: ExprDomain: expanding into plan nodes
 
     func constant(_ value: Double) throws -> PlanRef {
-        append(PlanNode(kind: .constant(value), inputs: [], names: [""], shapes: [[]], annotations: [:], place: context.place))
+        append(PlanNode(kind: .constant(value), inputs: [], names: [""], shapes: [[]], annotations: NodeAnnotations(), place: context.place))
     }
 
     func apply(_ op: any Op, _ args: [PlanRef], offset: Int) throws -> PlanRef {
         do {
             let shapes = try op.outputShapes(self.shapes(args))
             let name = nameFor(offset: offset)
-            var annotations: [String: String] = [:]
-            if name == context.rootName, context.depth == 0, let text = context.expression { annotations[Annotation.expr] = text }
+            var annotations = NodeAnnotations()
+            if name == context.rootName, context.depth == 0, let text = context.expression { annotations.expr = text }
             return try append(op, args, shapes: shapes, names: [name], annotations: annotations)
         } catch let error as OpError {
             throw ExprFailure(message: error.message, offset: offset)
@@ -351,7 +349,7 @@ final class Planner: ExprDomain {
             var portName = "\(callID).\(param)"
             if isTaken(portName) { portName = fresh(portName) } else { generated.insert(portName) }
             ports.append(try append(Identity(), [arg], shapes: [shape(arg)], names: [portName],
-                                    annotations: [Annotation.portOf: callID, Annotation.portSlot: "\(i)"]))
+                                    annotations: NodeAnnotations(port: .init(call: callID, slot: i))))
         }
         let firstBodyNode = nodes.count
         let result: PlanRef
@@ -377,7 +375,7 @@ final class Planner: ExprDomain {
                     throw OpError("\(f.name): backward for \(quoted(p)) has shape \(shapeText(s)), but \(quoted(p)) has shape \(shapeText(inputShapes[i])) (sum the gradient over the axes \(quoted(p)) was broadcast along)")
                 }
             }
-            return try append(op, args, shapes: [out], names: [nameFor(offset: offset)], annotations: [Annotation.custom: f.name])
+            return try append(op, args, shapes: [out], names: [nameFor(offset: offset)], annotations: NodeAnnotations(custom: f.name))
         } catch let error as OpError {
             throw ExprFailure(message: error.message, offset: offset)
         }

@@ -82,10 +82,7 @@ public enum ResultJSON {
         let nodes = model.graph.nodes
         for n in nodes.indices where !nodes[n].inputs.isEmpty {
             var port: (call: String, slot: Int)?
-            if let call = nodes[n].annotations[Annotation.portOf],
-               let slot = nodes[n].annotations[Annotation.portSlot].flatMap(Int.init) {
-                port = (call, slot)
-            }
+            if let p = model.annotations[n]?.port { port = (p.call, p.slot) }
             for (slot, from) in nodes[n].inputs.enumerated()
             where !nodes[from.node].names[from.output].isEmpty && grads.hasEdge(node: n, slot: slot) {
                 body(EdgeRef(from: from, node: n, graphSlot: slot, port: port))

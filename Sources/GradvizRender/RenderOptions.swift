@@ -40,7 +40,7 @@ public struct RenderOptions: Sendable {
     /// Past this many drawn nodes (ops, inputs and Σ marks) without `focus`, the drawing
     /// keeps the values nearest the outputs and folds the rest into one summary node:
     /// Graphviz's dot takes minutes beyond a few thousand nodes, and nobody reads them.
-    public var maxNodes: Int = 1500
+    public var maxNodes: Int = DrawingLimits.maxNodes
     /// Progress messages for long layouts (stderr in the command).
     public var progress: (@Sendable (String) -> Void)?
 

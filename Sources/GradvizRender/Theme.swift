@@ -26,8 +26,12 @@ struct Palette {
 
     /// An input's class and colours: a parameter's, or data's (no gradient).
     func input(requiresGradient: Bool) -> (kind: String, fill: String, line: String) {
-        requiresGradient ? ("param", paramFill, paramLine) : ("data", dataFill, dataLine)
+        requiresGradient ? (Palette.inputKind(requiresGradient: true), paramFill, paramLine)
+                         : (Palette.inputKind(requiresGradient: false), dataFill, dataLine)
     }
+
+    /// An input's class: "param" or "data".
+    static func inputKind(requiresGradient: Bool) -> String { requiresGradient ? "param" : "data" }
 
     static let light = Palette(
         background: "white", text: "#1a1a1a", muted: "#666666",
@@ -44,4 +48,8 @@ struct Palette {
         opFill: "#2a2a2a", opLine: "#c8c8c8", outputFill: "#14391f", outputLine: "#4ade80",
         clusterFill: "#252a30", clusterLine: "#64748b", callFill: "#2a2540",
         bad: "#f87171", dimmed: "#5a5a5a", good: "#4ade80", vanish: "#c084fc")
+}
+
+extension Palette {
+    init(_ theme: RenderOptions.Theme) { self = theme == .dark ? .dark : .light }
 }

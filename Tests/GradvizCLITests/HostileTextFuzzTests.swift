@@ -89,10 +89,10 @@ final class HostileTextFuzzTests: XCTestCase {
             // Every label as written, in a node's text (pieces concatenated) and in tooltips:
             // a \\G in it is not the graph's name, an &amp; not an ampersand.
             let all = found.texts.joined().replacingOccurrences(of: "\u{A0}", with: " ")
-            for node in loaded.0.graph.nodes {
-                for key in [Annotation.label, Annotation.doc] {
-                    guard let text = node.annotations[key], !text.isEmpty else { continue }
-                    let shown = visibleText(text, keepingLineFeeds: key == Annotation.doc)
+            for annotations in loaded.0.annotations.values {
+                for (key, text) in [("label", annotations.label), ("doc", annotations.doc)] {
+                    guard let text, !text.isEmpty else { continue }
+                    let shown = visibleText(text, keepingLineFeeds: key == "doc")
                     XCTAssertTrue(all.contains(shown), "seed \(seed): \(key) \(shown.debugDescription) not shown as written")
                 }
             }

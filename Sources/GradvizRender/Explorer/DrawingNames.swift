@@ -3,7 +3,7 @@ import GradvizModel
 
 /// What the explorer needs to know about the drawing it embeds: the SVG id of each drawn
 /// model node and of each group's cluster, and the names the drawing gives values. Read
-/// from the built drawing, so the page and the SVG can never disagree.
+/// from the drawing's plan, so the page and the SVG can never disagree.
 struct DrawingNames {
     struct Group {
         let label: String
@@ -15,33 +15,40 @@ struct DrawingNames {
         let svgID: String?
     }
 
-    let options: RenderOptions
-    let builder: DrawingBuilder
-    let drawnNodes: Int
+    let plan: DrawingPlan
+    var options: RenderOptions { plan.options }
+    var drawnNodes: Int { plan.nodes.count }
     private(set) var groups: [Group] = []
     /// The innermost group of each node that has one.
     private(set) var groupOfNode: [Int: Int] = [:]
+    /// The graph nodes drawn as nodes of their own (inputs, ops, ports).
+    private let drawn: Set<Int>
 
-    init(builder: DrawingBuilder, drawnNodes: Int) {
-        self.builder = builder
-        self.options = builder.options
-        self.drawnNodes = drawnNodes
+    init(plan: DrawingPlan) {
+        self.plan = plan
+        var clusterID: [String: String] = [:]
+        for c in plan.clusters { clusterID[c.path] = c.id }
         var index: [String: Int] = [:]
-        for n in builder.nodes.indices {
+        for n in plan.model.graph.nodes.indices {
             var parent = -1
-            for part in builder.containerPath(for: n) {
+            for part in DrawingPlan.clusterPath(of: n, in: plan.model) {
                 if let known = index[part.path] { parent = known; continue }
-                let id = builder.containers[part.path]?["id"]
-                groups.append(Group(label: part.label, kind: part.kind, parent: parent, svgID: id))
+                groups.append(Group(label: part.label, kind: part.kind.rawValue, parent: parent, svgID: clusterID[part.path]))
                 parent = groups.count - 1
                 index[part.path] = parent
             }
             if parent >= 0 { groupOfNode[n] = parent }
         }
+        drawn = Set(plan.nodes.compactMap { node in
+            switch node.role {
+            case .input, .op, .port: return node.graphNode
+            default: return nil
+            }
+        })
     }
 
-    func key(_ n: Int) -> String { builder.key(n) }
-    func valueName(_ v: ValueID) -> String { builder.valueName(v) }
-    func isDrawn(_ n: Int) -> Bool { builder.gvNodes[n] != nil }
-    var folded: Int { builder.folded }
+    func key(_ n: Int) -> String { plan.key(n) }
+    func valueName(_ v: ValueID) -> String { plan.valueName(v) }
+    func isDrawn(_ n: Int) -> Bool { drawn.contains(n) }
+    var folded: Int { plan.folded }
 }

@@ -11,11 +11,9 @@ public enum Explorer {
     ///
     /// The same model and options give the same bytes.
     public static func page(_ model: Model, _ grads: Gradients, options: RenderOptions, check: ExplorerCheck? = nil) throws -> [UInt8] {
-        let builder = DrawingBuilder(model: model, grads: grads, options: options)
-        let drawing = try builder.build()
-        try Renderer.layOut(drawing, file: model.file, options: options)
-        let svg = try drawing.render("svg", file: model.file)
-        let names = DrawingNames(builder: builder, drawnNodes: drawing.drawnNodes)
+        let plan = try DrawingPlan(model: model, gradients: grads, options: options)
+        let svg = try Renderer.render(try Renderer.layOut(plan), "svg", file: model.file)
+        let names = DrawingNames(plan: plan)
         let data = ExplorerData(model: model, grads: grads, drawing: names, check: check).json()
         return ExplorerPage.assemble(svg: svg, data: data)
     }

@@ -85,17 +85,18 @@ struct ExplorerData {
 
     func writeNode(_ n: Int, _ w: inout JSONWriter) {
         let node = nodes[n]
+        let annotations = model.annotations(n)
         w.beginObject()
         w.key("id"); w.value(drawing.key(n))
         switch node.kind {
         case .input(let requiresGradient): w.key("kind"); w.value(requiresGradient ? "param" : "data")
         case .constant: w.key("kind"); w.value("const")
-        case .op: w.key("kind"); w.value(node.annotations[Annotation.portOf] != nil ? "port" : "op")
+        case .op: w.key("kind"); w.value(annotations.port != nil ? "port" : "op")
         }
-        if let label = node.annotations[Annotation.label], label != drawing.key(n) { w.key("label"); w.value(label) }
+        if let label = annotations.label, label != drawing.key(n) { w.key("label"); w.value(label) }
         if let op = node.op { writeOp(n, op, &w) }
-        for (key, annotation) in [("expr", Annotation.expr), ("doc", Annotation.doc), ("port", Annotation.portOf)] {
-            if let text = node.annotations[annotation], !text.isEmpty { w.key(key); w.value(text) }
+        for (key, text) in [("expr", annotations.expr), ("doc", annotations.doc), ("port", annotations.port?.call)] {
+            if let text, !text.isEmpty { w.key(key); w.value(text) }
         }
         if n < model.lines.count, model.lines[n] > 0 { w.key("line"); w.value(model.lines[n]) }
         if let g = drawing.groupOfNode[n] { w.key("group"); w.value(g) }
@@ -119,10 +120,10 @@ struct ExplorerData {
         let node = nodes[n]
         let info = op.info
         w.key("op"); w.value(info.name)
-        w.key("symbol"); w.value(node.annotations[Annotation.custom] ?? info.symbol)
+        w.key("symbol"); w.value(model.annotations[n]?.custom ?? info.symbol)
         w.key("summary"); w.value(info.summary)
         w.key("formula"); w.value(info.gradient)
-        if node.annotations[Annotation.custom] != nil { w.key("custom"); w.value(true) }
+        if model.annotations[n]?.custom != nil { w.key("custom"); w.value(true) }
         w.key("attrs")
         w.beginArray()
         let defaults = Attributes(defaultsFor: info)

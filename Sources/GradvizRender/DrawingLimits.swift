@@ -1,0 +1,58 @@
+/// Every size at which the drawing changes how it is laid out, in one place, with the
+/// measurement behind it (Graphviz 2.42.2 on the project machine, 2 cores; the random
+/// DAGs and shared-input chains of `bench/render`, whose README has the tables).
+public enum DrawingLimits {
+    /// Past this many graph nodes dot gets its fast attributes: `mclimit=0.05 nslimit=1
+    /// nslimit1=1 remincross=false searchsize=10`, and tighter gaps. They trade a little
+    /// tidiness for orders of magnitude: 300 ops with every gradient, 23 s -> 2.4 s
+    /// (`shared/notes/graphviz-layout.md`); below it the defaults are fast anyway.
+    public static let fastLayoutAbove = 150
+
+    /// Past this many graph nodes the drawing is a map, not a page (`largeLayout`):
+    /// - edge values and gradients are `xlabel`s placed after layout, not `label`s laid
+    ///   out as nodes. Up to here `label` keeps every text clear of boxes and arrowheads at
+    ///   a small cost (400 random scalar ops with every gradient: 0.19 s with `xlabel`,
+    ///   0.33 s with `label`); past it label nodes multiply the layout's size, and dot
+    ///   fails ("trouble in init_rank") on labels of `constraint=false` edges;
+    /// - gradient edges stop constraining the ranks (`constraint=false`): a 1,000-op
+    ///   layout 6.1 s -> 2.3 s, every gradient still drawn (commit 8fc2e5c);
+    /// - edges are straight lines (`splines=line`): spline routing is the other large cost
+    ///   (1,000 ops, forward edges: 3.75 s with lines).
+    public static let largeLayoutAbove = 600
+
+    /// Past this many drawn nodes the command says it is laying out, and how long it took.
+    public static let progressAbove = 300
+
+    /// The default of `RenderOptions.maxNodes`: past this many nodes to lay out, the
+    /// drawing keeps the part nearest the outputs and folds the rest into one summary
+    /// node. 1,000 ops (1,377 drawn nodes, ~3,300 edges): 2.4 s; 3,000 ops (4,089 drawn
+    /// nodes) ~60 s; from 5,000 nodes up, minutes (bench/render/README.md).
+    public static let maxNodes = 1500
+
+    /// When folding, the kept part is laid out with room to spare: whole levels of
+    /// ancestors are kept while they stay under this share of `maxNodes` (the Σ nodes,
+    /// references and edges they bring come on top).
+    public static let foldedShare = (numerator: 3, denominator: 4)
+
+    /// A use that spans more than this many ranks may be drawn by reference (a small copy
+    /// of the value beside its consumer)...
+    public static let referenceSpan = 3
+    /// ... when the long uses of its value span this many ranks in all. dot turns every
+    /// rank an edge crosses into a virtual node (two with a label, and the gradient edge
+    /// doubles it), so one value read all along a chain (weights shared across the steps
+    /// of an unrolled RNN, `v_i = v_(i-1) * x`) costs O(n²) of them: 300 ops gave dot
+    /// 364k virtual nodes and took minutes. By reference it is O(n): 0.3 s, 620 ops 0.5 s
+    /// (commit 5d58ffb). Samples and references have no use this long.
+    public static let referenceBudget = 48
+
+    /// dot's `nslimit` in a fast layout with references: the chain of a 300-op
+    /// shared-input chain drifts into a staircase with 1 (5,600 pt tall), is a straight
+    /// 260 pt with 5 or more, for 0.1 s more (commit 5d58ffb). Without references, or past
+    /// `largeLayoutAbove` (straight edges, gradient edges out of the ranking), 1.
+    public static let referenceXPositionLimit = 10
+
+    /// Σ equations list every term up to this many terms; past it the first
+    /// `sumTermsShortened` and how many more.
+    public static let sumTermsShown = 5
+    public static let sumTermsShortened = 3
+}

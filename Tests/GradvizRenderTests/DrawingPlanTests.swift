@@ -1,0 +1,80 @@
+import XCTest
+import GradvizCore
+import GradvizModel
+import GradvizRender
+
+/// The drawing plan, without Graphviz: what is drawn, each element's role, classes and
+/// label data.
+final class DrawingPlanTests: XCTestCase {
+    func plan(_ json: String, _ options: RenderOptions = RenderOptions()) throws -> DrawingPlan {
+        let model = try ModelLoader(file: "test.json").load(Array(json.utf8))
+        return try DrawingPlan(model: model, gradients: try model.backward(), options: options)
+    }
+
+    func reference(_ name: String, _ options: RenderOptions = RenderOptions()) throws -> DrawingPlan {
+        let url = RenderTests.referenceDirectory.appendingPathComponent(name + ".json")
+        let model = try ModelLoader.load(path: url.path)
+        return try DrawingPlan(model: model, gradients: try model.backward(), options: options)
+    }
+
+    func testFanOutHasASumWithOneTermPerUse() throws {
+        let p = try reference("fanout_scalar")
+        XCTAssertEqual(p.nodes.map(\.name), ["x", "y", "a", "b", "c", "d", "f", "out:f", "sum:x", "sum:y"])
+        XCTAssertEqual(p.nodes[0].role, .input(requiresGradient: true))
+        XCTAssertEqual(p.nodes[0].classes, ["input", "param"])
+        XCTAssertEqual(p.nodes[2].classes, ["op", "op-mul"])
+        let sum = p.nodes[p.node(named: "sum:x")!]
+        XCTAssertEqual(sum.role, .sum)
+        XCTAssertEqual(sum.id, "sum-x")
+        // x is read by a, b and d: three terms, and they add up to its gradient.
+        let terms = p.sumTerms(sum.value!)
+        XCTAssertEqual(terms.map(\.label), ["a", "b", "d"])
+        XCTAssertEqual(terms.map { $0.gradient.data[0] }.reduce(0, +), p.gradients[sum.value!]!.data[0], accuracy: 1e-12)
+        // One forward and one backward edge per use, the output's two, one Σ total per Σ.
+        let roles = p.edges.map(\.role)
+        XCTAssertEqual(roles.filter { $0 == .forward }.count, 9)
+        XCTAssertEqual(roles.filter { $0 == .backward }.count, 9)
+        XCTAssertEqual(roles.filter { $0 == .sumTotal }.count, 2)
+        XCTAssertEqual(p.edges.filter { $0.role == .output || $0.role == .seed }.map(\.id), ["f-out-f", "b-out-f"])
+        // Backward edges of a summed value start at its Σ.
+        for e in p.edges where e.role == .backward && e.value.node == 0 { XCTAssertEqual(p.nodes[e.tail].name, "sum:x") }
+        let labels = DrawingLabels(p)
+        XCTAssertNil(labels.text(edge: p.edges.firstIndex { $0.role == .sumTotal }!))
+        guard case .html(let html) = labels.label(p.node(named: "sum:x")!) else { return XCTFail("Σ label is HTML") }
+        XCTAssertTrue(html.contains("Σ "))
+    }
+
+    func testViewsAndClusters() throws {
+        var options = RenderOptions()
+        options.view = .forward
+        let p = try plan(#"{"inputs": {"x": 2}, "nodes": [{"id": "h", "expr": "x * x", "group": "enc/layer"}, {"id": "y", "op": "tanh", "inputs": ["h"]}]}"#, options)
+        XCTAssertTrue(p.edges.allSatisfy { $0.role == .forward || $0.role == .output })
+        XCTAssertFalse(p.nodes.contains { $0.role == .sum })
+        XCTAssertEqual(p.clusters.map(\.label), ["enc", "layer"])
+        XCTAssertEqual(p.clusters[1].parent, 0)
+        XCTAssertEqual(p.nodes[p.node(named: "h")!].cluster, 1)
+        XCTAssertEqual(p.model.annotations(1).group, "enc/layer")
+        XCTAssertEqual(p.model.annotations(1).expr, "x * x")
+    }
+
+    func testFarUsesAreReferencesAndFoldingIsASummary() throws {
+        var nodes = [#"{"id": "v0", "op": "mul", "inputs": ["x", "x"]}"#]
+        for i in 1..<40 { nodes.append("{\"id\": \"v\(i)\", \"op\": \"mul\", \"inputs\": [\"v\(i - 1)\", \"x\"]}") }
+        let json = #"{"inputs": {"x": 1.01}, "nodes": ["# + nodes.joined(separator: ",") + "]}"
+        let p = try plan(json)
+        XCTAssertTrue(p.hasReferences)
+        let refs = p.nodes.filter { $0.role == .reference }
+        XCTAssertEqual(refs.count, 37)
+        XCTAssertEqual(refs[0].name, "ref:x@v3.1")
+        XCTAssertEqual(refs[0].classes, ["ref", "param"])
+        XCTAssertTrue(p.edges.filter { $0.fromReference }.allSatisfy { p.nodes[$0.tail].role == .reference })
+
+        var options = RenderOptions()
+        options.maxNodes = 20
+        let folded = try plan(json, options)
+        XCTAssertGreaterThan(folded.folded, 0)
+        XCTAssertEqual(folded.nodes.filter { $0.role == .summary }.count, 1)
+        XCTAssertEqual(folded.messages.count, 1)
+        XCTAssertTrue(folded.messages[0].contains("folding \(folded.folded) into one summary node"))
+    }
+}
