@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what gradviz needs from Debian, if it is missing: Graphviz's C libraries
 # (libcgraph, libgvc, with headers and pkg-config data) and their plugins, and OpenBLAS
-# (matmul and convolution; cblas.h and openblas.pc). With --browser-tests or
+# (matmul and convolution; cblas.h and openblas.pc). With --browser-tests, --install-test or
 # --python-tests, also what those tests need (make test).
 set -euo pipefail
 
@@ -22,24 +22,28 @@ fi
 
 # With --browser-tests (make test): what the explorer's browser tests need: headless
 # Chromium driven by selenium from pytest, and Firefox driven over WebDriver BiDi.
-browser_packages=""
+test_packages=""
 if [ "${1:-}" = "--browser-tests" ]; then
-    command -v chromium >/dev/null || browser_packages="$browser_packages chromium"
-    command -v chromedriver >/dev/null || browser_packages="$browser_packages chromium-driver"
-    command -v firefox-esr >/dev/null || command -v firefox >/dev/null || browser_packages="$browser_packages firefox-esr"
-    python3 -c 'import websocket' 2>/dev/null || browser_packages="$browser_packages python3-websocket"
-    python3 -c 'import selenium' 2>/dev/null || browser_packages="$browser_packages python3-selenium"
-    python3 -c 'import pytest' 2>/dev/null || browser_packages="$browser_packages python3-pytest"
+    command -v chromium >/dev/null || test_packages="$test_packages chromium"
+    command -v chromedriver >/dev/null || test_packages="$test_packages chromium-driver"
+    command -v firefox-esr >/dev/null || command -v firefox >/dev/null || test_packages="$test_packages firefox-esr"
+    python3 -c 'import websocket' 2>/dev/null || test_packages="$test_packages python3-websocket"
+    python3 -c 'import selenium' 2>/dev/null || test_packages="$test_packages python3-selenium"
+    python3 -c 'import pytest' 2>/dev/null || test_packages="$test_packages python3-pytest"
 fi
-if [ -n "$browser_packages" ]; then
+# With --install-test (make test): `man`, to read the installed page as a user would.
+if [ "${1:-}" = "--install-test" ]; then
+    command -v man >/dev/null || test_packages="$test_packages man-db"
+fi
+if [ -n "$test_packages" ]; then
     if [ "$(id -u)" -ne 0 ]; then
-        echo "the browser tests need:$browser_packages. Run: sudo apt-get install -y$browser_packages" >&2
+        echo "the tests need:$test_packages. Run: sudo apt-get install -y$test_packages" >&2
         exit 1
     fi
-    echo "setup: installing$browser_packages" >&2
+    echo "setup: installing$test_packages" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq $browser_packages >/dev/null
+    apt-get install -y -qq $test_packages >/dev/null
 fi
 
 # Without the plugin configuration Graphviz recognizes no layout and no format;

@@ -36,7 +36,7 @@ struct Check: ParsableCommand {
     var output: String?
     @Option(help: "Report format (default: from the report's extension).")
     var format: OutputFormat?
-    @Option(help: "Relative step: h = eps · max(1, |x|).")
+    @Option(help: "Relative step: h = eps * max(1, |x|).")
     var eps: Double = 1e-6
     @Option(help: "Relative tolerance.")
     var rtol: Double = 1e-5

@@ -12,8 +12,8 @@ struct Gradviz: ParsableCommand {
         discussion: """
             gradviz reads a model (model.json: inputs, nodes, outputs), runs the
             forward and the backward pass, and draws the graph: values on forward
-            edges, the gradient that flows back along every edge, and Σ where a
-            value used several times sums its gradients.
+            edges, the gradient that flows back along every edge, and, at every
+            value used several times, the sum of its gradients.
 
             EXAMPLES
               gradviz model.json -o graph.svg      draw (format from the extension)

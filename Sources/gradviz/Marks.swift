@@ -12,7 +12,7 @@ struct MarkOptions: ParsableArguments {
         "Mark the node computing ID as a failed gradient check, with NOTE as its caption; ID:SLOT=NOTE puts NOTE on the gradient edge into input SLOT (0-based). Repeatable.",
         valueName: "ID[:SLOT]=NOTE"))
     var failed: [String] = []
-    @Option(name: .customLong("mark-passed"), help: ArgumentHelp("Mark the node computing ID as a passed gradient check (✓). Repeatable.", valueName: "ID"))
+    @Option(name: .customLong("mark-passed"), help: ArgumentHelp("Mark the node computing ID as a passed gradient check (a check mark). Repeatable.", valueName: "ID"))
     var passed: [String] = []
 
     /// The marks by graph node index; an unknown id, an input or a bad slot is a usage error.

@@ -49,6 +49,17 @@ final class UsageTests: XCTestCase {
         try usageError([model, "--rankdir", "up", "-o", "x.svg"], "--rankdir must be LR, RL, TB or BT, got 'up'")
     }
 
+    /// ArgumentParser's man page generator drops every non-ASCII character (make install
+    /// builds gradviz.1 from --help), so the help says everything in ASCII.
+    func testHelpIsASCIISoTheManPageKeepsIt() throws {
+        for command in [[], ["render"], ["check"], ["ops"]] {
+            let r = try CLI.run(command + ["--help"])
+            XCTAssertEqual(r.status, 0)
+            let lines = r.out.split(separator: "\n").filter { !$0.allSatisfy(\.isASCII) }
+            XCTAssertEqual(lines, [], "gradviz \(command.joined()) --help")
+        }
+    }
+
     func testArgumentParserErrorsAreOneLine() throws {
         try usageError([model, "--bogus"], "Unknown option '--bogus'. Did you mean '--focus'?")
         try usageError([model, "--precision"], "Missing value for '--precision <precision>'")
