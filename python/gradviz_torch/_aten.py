@@ -18,7 +18,7 @@ aten = torch.ops.aten
 KEEP = [
     aten.linear.default, aten.matmul.default, aten.conv2d.default,
     aten.layer_norm.default, aten.batch_norm.default,
-    aten.softmax.int, aten.log_softmax.int, aten.logsumexp.default,
+    aten.softmax.int, aten._safe_softmax.default, aten.log_softmax.int, aten.logsumexp.default,
     aten.cross_entropy_loss.default, aten.mse_loss.default,
     aten.binary_cross_entropy_with_logits.default,
     aten.max_pool2d.default, aten.avg_pool2d.default,

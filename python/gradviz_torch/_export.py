@@ -126,11 +126,11 @@ def source_line(node):
     outside torch itself (the user's line), or None."""
     trace = node.meta.get("stack_trace") or ""
     lines = trace.splitlines()
-    torch_dir = os.path.dirname(torch.__file__)
+    skip = (os.path.dirname(torch.__file__), os.path.dirname(os.path.abspath(__file__)))
     best = None
     for i, line in enumerate(lines):
         m = re.match(r'\s*File "(.+)", line (\d+), in (.+)', line)
-        if not m or m.group(1).startswith(torch_dir):
+        if not m or m.group(1).startswith(skip):
             continue
         code = lines[i + 1].strip() if i + 1 < len(lines) else ""
         best = "%s:%s: %s" % (m.group(1), m.group(2), code)
@@ -198,6 +198,12 @@ def export(model, args, loss=None, name=None):
         names = _arg_names(model, len(args64))
         title = name or (type(model).__name__ if isinstance(model, torch.nn.Module) else getattr(model, "__name__", "model"))
         return _Translator(ep, args64, names, wrapped).run(title)
+
+
+# Ops whose result depends on their input's shape, never its values: data.
+_SHAPE_ONLY = {torch.ops.aten.full_like.default, torch.ops.aten.zeros_like.default, torch.ops.aten.ones_like.default,
+               torch.ops.aten.new_zeros.default, torch.ops.aten.new_ones.default, torch.ops.aten.new_full.default,
+               torch.ops.aten.sym_size.int}
 
 
 class _Translator:
@@ -473,8 +479,16 @@ class _Translator:
         handler = HANDLERS.get(n.target)
         # Integer and boolean results (indices, masks, counts) carry no gradient: they are
         # data, given by their computed values.
+        if handler is None and torch.Tag.nondeterministic_seeded in getattr(n.target, "tags", ()):
+            src = source_line(n)
+            raise UnsupportedOpError(
+                "%s (node '%s') draws random numbers%s: the traced run would not draw PyTorch's; "
+                "make them outside the model and pass them as an argument" % (n.target, n.name, " at " + src if src else ""),
+                aten_op=str(n.target), source=src)
         if tensor_out and not v.is_floating_point():
             return self.data(v, n.name, doc="%s, computed by PyTorch (integer data, no gradient)" % n.target)
+        if n.target in _SHAPE_ONLY:
+            return self.data(v, n.name, doc="%s: depends only on a shape (no gradient)" % n.target)
         if handler is None:
             if not is_grad and tensor_out:
                 return self.data(v, n.name, doc="%s of data only, computed by PyTorch (no gradient)" % n.target)

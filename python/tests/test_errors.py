@@ -83,3 +83,18 @@ def test_a_missing_binary_is_a_clear_error(tmp_path):
         gv.draw(model, (torch.randn(2),), loss=lambda o: o.sum(), gradviz=str(tmp_path / "nope"))
     with pytest.raises(ValueError, match="format must be one of"):
         gv.draw(model, (torch.randn(2),), loss=lambda o: o.sum(), format="gif")
+
+
+def test_random_numbers_in_the_forward_are_refused():
+    w = nn.Parameter(torch.randn(3))
+
+    class Noisy(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = w
+
+        def forward(self, x):
+            return (x * self.w + torch.randn(3)).sum()
+
+    with pytest.raises(gv.UnsupportedOpError, match=r"aten.randn.default \(node 'randn'\) draws random numbers at .*test_errors.py:\d+: return \(x \* self.w \+ torch.randn\(3\)\).sum\(\)"):
+        gv.export(Noisy(), (torch.randn(3),))
