@@ -352,7 +352,10 @@ class _Translator:
             doc = "argument %s" % target
         if not v.is_floating_point():
             grad = False
-        self.inputs[nid] = self._input(v, grad=grad, doc=doc)
+        # An id cannot start with a digit (`0.weight` of a Sequential is `_0.weight`): the
+        # label keeps the state_dict name.
+        label = _strip_model(target) if kind in ("param", "buffer") and nid != _strip_model(target) else None
+        self.inputs[nid] = self._input(v, grad=grad, label=label, doc=doc)
         self.ids[node.name] = nid
         return nid
 

@@ -128,3 +128,14 @@ def test_args_with_requires_grad_get_gradients():
     assert x.grad is None   # the user's tensor is untouched
     r = gv.check(f, (x,), draw=None)
     assert r.passed and any(i.kind == "argument" for i in r.items)
+
+
+def test_sequential_names_keep_their_state_dict_names():
+    torch.manual_seed(6)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(inplace=True), torch.nn.Linear(4, 1))
+    r = gv.check(model, (torch.randn(2, 3),), loss=lambda o: o.pow(2).sum(), rtol=1e-10, draw=None)
+    assert r.passed, r.table()
+    inputs = r.exported.model["inputs"]
+    # Ids cannot start with a digit: `0.weight` is `_0.weight`, labelled with its real name.
+    assert inputs["_0.weight"]["label"] == "0.weight" and inputs["_2.bias"]["grad"] is True
+    assert {n.get("group") for n in r.exported.model["nodes"]} >= {"0", "1", "2"}
