@@ -41,6 +41,8 @@ def pages(tmp_path_factory):
         write("check-" + model, ["check", str(ROOT / "samples" / (model + ".json"))])
     for model in FIXTURES.glob("*.json"):
         write(model.stem, [str(model)])
+    # A drawing folded as a large one is (--max-nodes): most nodes are not drawn.
+    write("lstm-folded", [str(ROOT / "samples" / "lstm.json"), "--max-nodes", "20"])
     return lambda name: written[name]
 
 

@@ -207,3 +207,18 @@ def test_drag_pans_wheel_zooms_and_a_click_selects_an_edge(open_page):
     assert page.details().startswith("b → v (b)")
     assert "gradient along this edge" in page.details()
     assert page.js("return location.hash") == "#edge=b-v-1"
+
+
+def test_folded_nodes_are_found_stepped_and_say_so(open_page):
+    page = open_page("lstm-folded")
+    assert "folds 38 nodes into one box" in page.details()
+    box = page.driver.find_element(By.ID, "gv-search")
+    box.send_keys("W")
+    box.send_keys(Keys.ENTER)
+    text = page.details()
+    assert page.js("return location.hash") == "#node=W"
+    assert "Not in the drawing" in text and "gradient ∂objective/∂W: shape" in text
+    steps = page.js("return JSON.parse(document.getElementById('gv-data').textContent).backward.length")
+    page.js(f"location.hash = '#step={steps}'")
+    assert f"step {steps} of {steps}" in page.details() and "Not in the drawing" in page.details()
+    assert page.console == []

@@ -34,13 +34,13 @@ function nodeKind(n) {
   return { param: 'parameter', data: 'data (no gradient)', const: 'constant', port: 'argument of a function call', op: node.custom ? 'custom op' : 'op' }[node.kind];
 }
 function foldedNote() {
-  return h('div', 'gv-note', 'The model has ' + nodes.length + ' nodes: past what Graphviz lays out in time, the drawing keeps the ' +
-    data.drawnNodes + ' nearest the outputs and folds ' + data.folded + ' into one box. Search finds every node; all their numbers are here.');
+  return h('div', 'gv-note', 'The model has ' + nodes.length + ' nodes: past what Graphviz lays out in time, the drawing shows only ' +
+    'the part nearest the outputs and folds ' + data.folded + ' nodes into one box. Search, deep links and steps reach every node; all their numbers are here.');
 }
 function notDrawnNote(n) {
   if (nodes[n].drawn || nodes[n].kind === 'const') return null;
-  return h('div', 'gv-note', 'Not in the drawing (folded): the drawing keeps the ' + data.drawnNodes +
-    ' nodes nearest the outputs. Its numbers are all here.');
+  return h('div', 'gv-note', 'Not in the drawing: it is among the ' + data.folded + ' nodes folded into one box ' +
+    '(the drawing shows the part nearest the outputs). Its numbers are all here.');
 }
 function groupPath(n) {
   return groupChain(nodes[n].group).map(g => groups[g].label).join(' / ');

@@ -12,7 +12,9 @@ function backwardStepDetails(step) {
   const n = backward[step - 1], node = nodes[n];
   const out = [h('h2', null, 'Backward pass · step ' + step + ' of ' + backward.length + ': ' + title(n)),
                line(node.names.filter(Boolean).join(', ') + ' = ' + opCall(n))];
-  const sendsAt = step === 1 ? 3 : 2;
+  const folded = notDrawnNote(n);
+  if (folded) out.push(folded);
+  const sendsAt = out.length + (step === 1 ? 1 : 0);
   if (step === 1) {
     const seeded = data.outputs.map(o => valueName(o.node, o.out) + ' receives its seed ' + brief(seeds.get(vkey(o.node, o.out))));
     out.push(line('The backward pass starts at the output' + (seeded.length > 1 ? 's' : '') + ': ' + seeded.join('; ') + '.'));
@@ -58,7 +60,7 @@ function backwardStepDetails(step) {
 function forwardStepDetails(step) {
   const n = forward[step - 1], node = nodes[n];
   const out = [h('h2', null, 'Forward pass · step ' + step + ' of ' + forward.length + ': ' + title(n)),
-               line(node.names.filter(Boolean).join(', ') + ' = ' + opCall(n))];
+               line(node.names.filter(Boolean).join(', ') + ' = ' + opCall(n)), notDrawnNote(n)];
   node.inputs.forEach(i => out.push(line(i.slot + ' = ' + valueName(i.node, i.out) + ' = ' + brief(nodes[i.node].value[i.out]))));
   node.value.forEach((v, k) => out.push(tensorView(valueName(n, k), v)));
   return out;
