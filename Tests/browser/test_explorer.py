@@ -222,3 +222,21 @@ def test_folded_nodes_are_found_stepped_and_say_so(open_page):
     page.js(f"location.hash = '#step={steps}'")
     assert f"step {steps} of {steps}" in page.details() and "Not in the drawing" in page.details()
     assert page.console == []
+
+
+def test_pinch_zooms_and_keys_pan(open_page):
+    page = open_page("lstm")
+    scale = lambda: float(page.js("return document.getElementById('gv-canvas').style.transform").split("scale(")[1].rstrip(")"))
+    before = scale()
+    touch = lambda kind, points: page.driver.execute_cdp_cmd("Input.dispatchTouchEvent", {
+        "type": kind, "touchPoints": [{"x": x, "y": 400, "id": i} for i, x in enumerate(points)]})
+    touch("touchStart", [450, 550])
+    for spread in range(1, 11):
+        touch("touchMove", [450 - 15 * spread, 550 + 15 * spread])
+    touch("touchEnd", [])
+    assert scale() > 1.5 * before, "two fingers moving apart zoom in"
+    shifted = page.js("return document.getElementById('gv-canvas').style.transform")
+    page.key(Keys.ARROW_UP)
+    assert page.js("return document.getElementById('gv-canvas').style.transform") != shifted
+    page.key("0")
+    assert abs(scale() - before) < 1e-9
