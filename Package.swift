@@ -8,6 +8,7 @@ import PackageDescription
 //   GradvizModel   model.json: JSON, expressions, functions, validation, result JSON
 //   CGraphviz / CGraphvizShim / Graphviz   the only code that sees a C pointer of libcgraph/libgvc
 //   GradvizRender  turns a computed graph and its gradients into a drawing through `Graphviz`
+//   GradvizCheck   gradviz check's report: the table, the JSON report, the drawing's marks
 //   gradviz        the command line
 let package = Package(
     name: "gradviz",
@@ -37,10 +38,11 @@ let package = Package(
         .target(name: "CGraphvizShim", dependencies: ["CGraphviz"]),
         .target(name: "Graphviz", dependencies: ["CGraphviz", "CGraphvizShim", "UserText"]),
         .target(name: "GradvizRender", dependencies: ["GradvizCore", "GradvizModel", "Graphviz"]),
+        .target(name: "GradvizCheck", dependencies: ["GradvizCore", "GradvizModel", "GradvizRender"]),
         .executableTarget(
             name: "gradviz",
             dependencies: [
-                "GradvizCore", "GradvizModel", "GradvizRender",
+                "GradvizCore", "GradvizModel", "GradvizRender", "GradvizCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -49,6 +51,7 @@ let package = Package(
         .testTarget(name: "GradvizModelTests", dependencies: ["GradvizModel"]),
         .testTarget(name: "GraphvizTests", dependencies: ["Graphviz", "UserText"]),
         .testTarget(name: "GradvizRenderTests", dependencies: ["GradvizRender", "GradvizModel"]),
+        .testTarget(name: "GradvizCheckTests", dependencies: ["GradvizCheck", "GradvizModel"]),
         .testTarget(name: "GradvizCLITests", dependencies: ["gradviz"]),
     ],
     swiftLanguageModes: [.v5]
