@@ -25,7 +25,7 @@ def draw(model, args, loss=None, format="svg", gradviz=None, rankdir=None, theme
     gradviz has it) and `.save(path)` writes it. Errors of the binary raise GradvizError
     with gradviz's one-line message."""
     exported = export(model, args, loss)
-    name = exported.model["name"]
-    data = _binary.run(exported.model, format, _binary.options_from(rankdir, theme, view, precision),
+    name = exported["name"]
+    data = _binary.run(exported, format, _binary.options_from(rankdir, theme, view, precision),
                        gradviz=gradviz, name=name)
     return Drawing(data, format, name)

@@ -89,6 +89,9 @@ def main(argv=None):
     except (UsageError, GradvizTorchError) as e:
         sys.stderr.write("gradviz_torch: %s\n" % e)
         return 2
+    except OSError as e:
+        sys.stderr.write("gradviz_torch: %s: cannot write: %s\n" % (opts.output, e.strerror or e))
+        return 2
 
 
 if __name__ == "__main__":

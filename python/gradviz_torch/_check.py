@@ -182,8 +182,8 @@ def check(model, args, loss=None, rtol=1e-7, atol=1e-12, gradviz=None, draw="svg
     rankdir, theme, view, precision to gradviz. Returns a CheckResult.
     """
     exported = export(model, args, loss)
-    name = exported.model["name"]
-    result = json.loads(_binary.run(exported.model, "json", gradviz=gradviz, name=name))
+    name = exported["name"]
+    result = json.loads(_binary.run(exported, "json", gradviz=gradviz, name=name))
     grads, values = result["grads"], result["values"]
     wrapped, args64, tracked, _ = _eager(model, args, loss)
     matches = _match(exported, tracked)
@@ -216,7 +216,7 @@ def check(model, args, loss=None, rtol=1e-7, atol=1e-12, gradviz=None, draw="svg
         id = exported.ids[n.name]
         items.append(Item(id, "value", grad_of(id, t.detach()), eager_grad(t), rtol, atol, grad_fn=t.grad_fn))
     params = dict(wrapped.named_parameters())
-    for id in reversed(list(exported.model["inputs"])):
+    for id in reversed(list(exported["inputs"])):
         if id in exported.params:
             p = params.get("model." + exported.params[id], params.get(exported.params[id]))
             if p is not None and p.requires_grad:
@@ -241,7 +241,7 @@ def check(model, args, loss=None, rtol=1e-7, atol=1e-12, gradviz=None, draw="svg
     res = CheckResult(name, items, first, blamed, function, message, values_max_rel, exported)
     if draw:
         marks = []
-        nodes = {nd.get("id") for nd in exported.model["nodes"]}
+        nodes = {nd.get("id") for nd in exported["nodes"]}
         for i in items:
             if i.ok and i.kind == "value" and i.id in nodes and i.id not in blamed:
                 marks += ["--mark-passed", i.id]
@@ -254,7 +254,7 @@ def check(model, args, loss=None, rtol=1e-7, atol=1e-12, gradviz=None, draw="svg
             for b, slot in slots.items():
                 marks += ["--mark-failed", "%s:%d=∂/∂%s: PyTorch %.6g vs traced %.6g" % (b, slot, first.id, pt, gv)]
         res.drawing = _binary.Drawing(
-            _binary.run(exported.model, draw, _binary.options_from(**drawing, extra=marks), gradviz=gradviz, name=name),
+            _binary.run(exported, draw, _binary.options_from(**drawing, extra=marks), gradviz=gradviz, name=name),
             draw, name)
     return res
 
@@ -302,11 +302,11 @@ def _blame(exported, first, matches):
     blamed = []
     for c in chosen:
         id = exported.ids.get(c)
-        if id and id not in blamed and id not in exported.model["inputs"]:
+        if id and id not in blamed and id not in exported["inputs"]:
             blamed.append(id)
     # The gradient edges that carry the wrong gradient into the first value.
     slots = {}
-    for node in exported.model["nodes"]:
+    for node in exported["nodes"]:
         if node.get("id") in blamed and first.id in node["inputs"]:
             slots[node["id"]] = node["inputs"].index(first.id)
     return blamed, function, slots

@@ -137,10 +137,10 @@ def source_line(node):
     return best
 
 
-class Exported:
-    """A model in gradviz's format, with what check needs to map it back to PyTorch.
+class Exported(dict):
+    """A model in gradviz's format: the dict itself (`json.dump(gv.export(m, args), f)`),
+    with `save(path)` and what check needs to map it back to PyTorch.
 
-    `model` is a JSON-serialisable dict (`json.dump(e.model, f)`); `save(path)` writes it.
     `ids` maps each translated FX node's name to the gradviz id of its value, `values` each
     FX node's name to its float64 value, `fx_nodes` the translated FX nodes in graph order,
     `compared` the FX nodes whose value is a node of their own (not an alias of another
@@ -149,7 +149,7 @@ class Exported:
     """
 
     def __init__(self, model, ids, values, fx_nodes, params, users, compared, arg_ids):
-        self.model = model
+        super().__init__(model)
         self.ids = ids
         self.values = values
         self.fx_nodes = fx_nodes
@@ -158,15 +158,17 @@ class Exported:
         self.compared = compared
         self.arg_ids = arg_ids
 
+    @property
+    def model(self):
+        """The model as a plain dict."""
+        return dict(self)
+
     def json(self):
-        return json.dumps(self.model, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+        return json.dumps(self, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
     def save(self, path):
         """Writes the model to `path` (atomically: a partial file never appears)."""
         return write_atomically(path, self.json().encode("utf-8"))
-
-    def _repr_json_(self):
-        return self.model
 
 
 def export(model, args, loss=None, name=None):
@@ -183,7 +185,7 @@ def export(model, args, loss=None, name=None):
 
     Raises UnsupportedOpError (naming the ATen op and your source line) for an op gradviz
     does not have, and ExportError for anything else it cannot translate faithfully.
-    Returns an `Exported`; its `.model` is the dict, `.save(path)` writes it.
+    Returns an `Exported`: the model dict itself, with `.save(path)`.
     """
     with float64_default():
         wrapped, args64 = prepare(model, args, loss)

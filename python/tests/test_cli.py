@@ -46,3 +46,6 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, capsys, monkeypatch):
         assert not out.exists()
     assert main(["factories.py:mlp", "-o", str(tmp_path / "x.gif")]) == 2
     assert "cannot tell the format" in capsys.readouterr().err
+    assert main(["factories.py:mlp", "-o", str(tmp_path / "no" / "x.svg")]) == 2
+    err = capsys.readouterr().err
+    assert "no/x.svg: cannot write: No such file or directory" in err and err.count("\n") == 1

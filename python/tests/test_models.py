@@ -139,3 +139,10 @@ def test_sequential_names_keep_their_state_dict_names():
     # Ids cannot start with a digit: `0.weight` is `_0.weight`, labelled with its real name.
     assert inputs["_0.weight"]["label"] == "0.weight" and inputs["_2.bias"]["grad"] is True
     assert {n.get("group") for n in r.exported.model["nodes"]} >= {"0", "1", "2"}
+
+
+def test_export_is_the_dict_itself():
+    model, args, loss, _ = models.mlp()
+    e = gv.export(model, args, loss)
+    assert isinstance(e, dict) and json.loads(json.dumps(e)) == e.model
+    assert list(e) == ["gradviz", "name", "description", "inputs", "nodes", "outputs"]
