@@ -1,6 +1,9 @@
+#define _GNU_SOURCE  // fopencookie
 #include "CGraphvizShim.h"
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 // Layout records (Agnodeinfo_t, Agraphinfo_t) are only reachable through this header.
 #include <graphviz/types.h>
 
@@ -137,4 +140,57 @@ int gvshim_graph_bounds(Agraph_t *g, double *llx, double *lly, double *urx, doub
     *urx = info->bb.UR.x;
     *ury = info->bb.UR.y;
     return 1;
+}
+
+static int label_size(textlabel_t *label, double *width, double *height) {
+    if (!label) return 0;
+    *width = label->dimen.x;
+    *height = label->dimen.y;
+    return 1;
+}
+
+int gvshim_edge_label_size(Agedge_t *e, int which, double *width, double *height) {
+    Agedgeinfo_t *info = (Agedgeinfo_t *)aggetrec(e, "Agedgeinfo_t", 0);
+    if (!info) return 0;
+    return label_size(which == 0 ? info->label : info->xlabel, width, height);
+}
+
+int gvshim_node_xlabel_size(Agnode_t *n, double *width, double *height) {
+    Agnodeinfo_t *info = (Agnodeinfo_t *)aggetrec(n, "Agnodeinfo_t", 0);
+    if (!info) return 0;
+    return label_size(info->xlabel, width, height);
+}
+
+int gvshim_graph_label_size(Agraph_t *g, double *width, double *height) {
+    Agraphinfo_t *info = (Agraphinfo_t *)aggetrec(g, "Agraphinfo_t", 0);
+    if (!info) return 0;
+    return label_size(info->label, width, height);
+}
+
+Agnode_t *gvshim_tail(Agedge_t *e) { return agtail(e); }
+Agnode_t *gvshim_head(Agedge_t *e) { return aghead(e); }
+
+struct fd_sink { int fd; int error; };
+
+static ssize_t fd_sink_write(void *cookie, const char *data, size_t size) {
+    struct fd_sink *sink = cookie;
+    size_t done = 0;
+    while (sink->error == 0 && done < size) {
+        ssize_t n = write(sink->fd, data + done, size - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) { sink->error = n < 0 ? errno : EIO; break; }
+        done += (size_t)n;
+    }
+    return (ssize_t)size;  // never short: Graphviz would exit
+}
+
+int gvshim_render_fd(GVC_t *gvc, Agraph_t *g, const char *format, int fd, int *write_errno) {
+    struct fd_sink sink = { fd, 0 };
+    cookie_io_functions_t functions = { NULL, fd_sink_write, NULL, NULL };
+    FILE *stream = fopencookie(&sink, "w", functions);
+    if (!stream) { *write_errno = errno ? errno : ENOMEM; return 0; }
+    int rc = gvRender(gvc, g, format, stream);
+    fclose(stream);  // flushes through fd_sink_write
+    *write_errno = sink.error;
+    return rc;
 }

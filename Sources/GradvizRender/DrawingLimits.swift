@@ -25,9 +25,24 @@ public enum DrawingLimits {
 
     /// The default of `RenderOptions.maxNodes`: past this many nodes to lay out, the
     /// drawing keeps the part nearest the outputs and folds the rest into one summary
-    /// node. 1,000 ops (1,377 drawn nodes, ~3,300 edges): 2.4 s; 3,000 ops (4,089 drawn
-    /// nodes) ~60 s; from 5,000 nodes up, minutes (bench/render/README.md).
-    public static let maxNodes = 1500
+    /// node. The layered layout draws 10,000 ops (13,617 nodes) in ~5 s of CPU and
+    /// 100,000 ops in ~50 s (bench/render/README.md); past 20,000 nodes the SVG is over
+    /// 60 MB, more than a browser opens comfortably. (With dot alone it was 1,500: 3,000
+    /// ops took ~60 s.)
+    public static let maxNodes = 20_000
+
+    /// `auto` lays out with dot up to this much work: the nodes plus a virtual node for
+    /// every rank an edge crosses (`LayeredLayout.dotWork`), past it with the layered
+    /// layout. dot's CPU time on the random DAGs of bench/render, whole process: 600 ops
+    /// (work 3,057) 0.52 s, 1,000 ops (4,980) 1.65 s, 1,500 ops (7,550) 5.4 s; the layered
+    /// layout 0.25 / 0.37 / 0.59 s. The budget is work, not a clock, so the same model
+    /// always gets the same drawing; samples, references and the shared-input chains up
+    /// to 620 ops stay with dot (same bytes as before).
+    public static let dotWork = 4_000
+
+    /// Past this many nodes the layered layout says what it is doing, phase by phase
+    /// (each takes more than a second).
+    public static let layeredProgressAbove = 3_000
 
     /// When folding, the kept part is laid out with room to spare: whole levels of
     /// ancestors are kept while they stay under this share of `maxNodes` (the Σ nodes,

@@ -20,10 +20,32 @@ public enum Renderer {
     /// The drawing of a plan, laid out by dot, in `format` (svg, dot, png or pdf). Says on
     /// `options.progress` what the plan left out, and about long layouts.
     public static func render(_ plan: DrawingPlan, format: OutputFormat) throws -> [UInt8] {
+        try render(try laidOut(plan, format: format), format.rawValue, file: plan.model.file)
+    }
+
+    /// The same drawing written straight into an open file descriptor (left open): the
+    /// drawing of a large graph is hundreds of megabytes, which then never sit in memory.
+    /// Returns the errno of a failed write, nil when all was written.
+    public static func render(_ model: Model, _ grads: Gradients, format: OutputFormat, options: RenderOptions,
+                              to descriptor: Int32) throws -> Int32? {
+        try checkDrawingFormat(format)
+        let plan = try DrawingPlan(model: model, gradients: grads, options: options)
+        let graph = try laidOut(plan, format: format)
+        do {
+            return try graph.render(format: format.rawValue, to: descriptor)
+        } catch let error as GraphvizError {
+            throw RenderError("\(plan.model.file): Graphviz could not render \(format.rawValue): \(error)")
+        }
+    }
+
+    /// The plan laid out for `format`, checked to fit it.
+    static func laidOut(_ plan: DrawingPlan, format: OutputFormat) throws -> Graphviz.Graph {
         try checkDrawingFormat(format)
         // Raster output at 96 dpi is blurry on today's screens; vector formats keep 72.
         let graph = try layOut(plan, dpi: format == .png ? "144" : nil)
-        return try render(graph, format.rawValue, file: plan.model.file)
+        try checkRasterSize(graph, format: format, file: plan.model.file)
+        if plan.nodes.count > DrawingLimits.layeredProgressAbove { plan.options.progress?("writing the \(format.rawValue)…") }
+        return graph
     }
 
     static func checkDrawingFormat(_ format: OutputFormat) throws {
@@ -31,23 +53,72 @@ public enum Renderer {
         guard format != .html else { throw RenderError("html is the explorer page; use Explorer.page") }
     }
 
-    /// The plan's Graphviz graph laid out by dot, with the plan's messages and progress
-    /// messages for a long layout on `options.progress`.
+    /// Cairo, which draws PNG and PDF for Graphviz, stops at 32,767 device units a side
+    /// and Graphviz then shrinks the whole drawing until it fits, past reading. Refuse
+    /// instead, and say what draws it whole.
+    static let rasterLimit = 32_767.0
+
+    static func checkRasterSize(_ graph: Graphviz.Graph, format: OutputFormat, file: String) throws {
+        guard format == .png || format == .pdf, let box = graph.boundingBox else { return }
+        // PNG at 144 dpi: two pixels a point; PDF in points. Graphviz pads by 0.25 inch.
+        let scale = format == .png ? 2.0 : 1.0
+        let width = (box.width + 36) * scale, height = (box.height + 36) * scale
+        guard max(width, height) > rasterLimit else { return }
+        let unit = format == .png ? "px" : "pt"
+        throw RenderError("\(file): the drawing is \(Int(width.rounded())) × \(Int(height.rounded())) \(unit), more than the "
+            + "\(Int(rasterLimit)) \(unit) a side \(format.rawValue.uppercased()) can hold without shrinking it unreadably; "
+            + "write .svg instead, or draw a part with --focus ID --depth K")
+    }
+
+    /// The plan's Graphviz graph laid out by dot or by the layered layout
+    /// (`RenderOptions.Layout`), with the plan's messages and progress messages for a long
+    /// layout on `options.progress`. With `auto`, dot lays out what it does within its
+    /// budget (`DrawingLimits.dotWork`); past it, or when dot fails, the layered layout
+    /// does, and says so.
     static func layOut(_ plan: DrawingPlan, dpi: String? = nil) throws -> Graphviz.Graph {
-        let progress = plan.options.progress
+        let options = plan.options
+        let progress = options.progress
         for message in plan.messages { progress?(message) }
         let graph = GraphvizEmitter(plan, dpi: dpi).emit()
         let start = Date()
         let count = plan.nodes.count
+        var layered = options.layout == .layered
+        if options.layout == .auto {
+            let (nodes, edges) = graph.edgeEnds()
+            let work = LayeredLayout.dotWork(nodeCount: nodes, edges: edges)
+            if work > DrawingLimits.dotWork {
+                layered = true
+                progress?("\(count) nodes and \(plan.edges.count) edges: more than dot lays out in a second "
+                    + "(about \(work) with the ranks its edges cross); using gradviz's layered layout (--layout dot to insist)")
+            }
+        }
         let verbose = count > DrawingLimits.progressAbove
-        if verbose { progress?("laying out \(count) nodes and \(plan.edges.count) edges with dot…") }
+        if verbose { progress?("laying out \(count) nodes and \(plan.edges.count) edges with \(layered ? "the layered layout" : "dot")…") }
         do {
-            try graph.layout(engine: "dot")
+            if layered {
+                try layLayered(graph, plan: plan)
+            } else {
+                do {
+                    try graph.layout(engine: "dot")
+                } catch let error as GraphvizError where options.layout == .auto {
+                    progress?("dot failed (\(error)); using gradviz's layered layout")
+                    try layLayered(graph, plan: plan)
+                }
+            }
         } catch let error as GraphvizError {
             throw RenderError("\(plan.model.file): Graphviz could not lay out the drawing: \(error)")
         }
         if verbose { progress?(String(format: "layout done in %.1f s", Date().timeIntervalSince(start))) }
         return graph
+    }
+
+    static func layLayered(_ graph: Graphviz.Graph, plan: DrawingPlan) throws {
+        let large = plan.nodes.count > DrawingLimits.layeredProgressAbove
+        let measurement = try graph.measure()
+        if large { plan.options.progress?("measured the labels; placing…") }
+        let placement = LayeredLayout.place(measurement, rankdir: plan.options.rankdir)
+        if large { plan.options.progress?("placed; handing the positions to Graphviz…") }
+        try graph.place(placement, measurement: measurement)
     }
 
     /// A laid-out graph in a Graphviz output format.

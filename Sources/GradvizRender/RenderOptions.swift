@@ -20,6 +20,9 @@ public struct RenderOptions: Sendable {
     public enum View: String, CaseIterable, Sendable { case forward, backward, both }
     public enum Theme: String, CaseIterable, Sendable { case light, dark }
     public enum ColorBy: String, CaseIterable, Sendable { case none, grad }
+    /// Who places the nodes: Graphviz's dot, gradviz's own layered layout (seconds for
+    /// tens of thousands of nodes), or auto: dot while it is fast, layered past that.
+    public enum Layout: String, CaseIterable, Sendable { case auto, dot, layered }
 
     public var view: View = .both
     /// "LR" (left to right), "RL", "TB" (top to bottom) or "BT".
@@ -35,11 +38,12 @@ public struct RenderOptions: Sendable {
     public var vanish: Double = 1e-7
     public var explode: Double = 1e3
     public var colorBy: ColorBy = .none
+    public var layout: Layout = .auto
     /// Gradient-check results to draw, by graph node index (`gradviz check -o report.svg`).
     public var checkMarks: [Int: CheckMark] = [:]
     /// Past this many drawn nodes (ops, inputs and Σ marks) without `focus`, the drawing
-    /// keeps the values nearest the outputs and folds the rest into one summary node:
-    /// Graphviz's dot takes minutes beyond a few thousand nodes, and nobody reads them.
+    /// keeps the values nearest the outputs and folds the rest into one summary node
+    /// (`DrawingLimits.maxNodes`).
     public var maxNodes: Int = DrawingLimits.maxNodes
     /// Progress messages for long layouts (stderr in the command).
     public var progress: (@Sendable (String) -> Void)?

@@ -18,6 +18,11 @@ public struct Box: Hashable, Sendable {
     public var lowerLeft: Point
     public var upperRight: Point
 
+    public init(lowerLeft: Point, upperRight: Point) {
+        self.lowerLeft = lowerLeft
+        self.upperRight = upperRight
+    }
+
     public var width: Double { upperRight.x - lowerLeft.x }
     public var height: Double { upperRight.y - lowerLeft.y }
 }
@@ -65,6 +70,29 @@ extension Graph {
     /// `layout`, dot by default. Formats are Graphviz's: "svg", "png", "pdf", "dot" (the
     /// graph with its layout as attributes), "plain", "canon", ...
     public func render(format: String) throws -> [UInt8] {
+        try renderLocked(format: format) { context, format in
+            var data: UnsafeMutablePointer<CChar>?
+            var length = 0
+            let rc = Runtime.onLargeStack { gvshim_render_data(context, root, format, &data, &length) }
+            let bytes = data.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: length)) }
+            if let data { gvFreeRenderData(data) }
+            return (rc, bytes ?? [])
+        }
+    }
+
+    /// Renders like `render(format:)`, straight into an open file descriptor (left open):
+    /// a drawing of a large graph is hundreds of megabytes, which then never sit in memory
+    /// twice (Graphviz's buffer and its copy). Returns the errno of a failed write (a full
+    /// disk, a closed pipe), nil when everything was written; throws what Graphviz reports.
+    public func render(format: String, to descriptor: Int32) throws -> Int32? {
+        try renderLocked(format: format) { context, format in
+            var failure: Int32 = 0
+            let rc = Runtime.onLargeStack { gvshim_render_fd(context, root, format, descriptor, &failure) }
+            return (rc, failure == 0 ? nil : failure)
+        }
+    }
+
+    private func renderLocked<T>(format: String, _ body: (OpaquePointer, String) -> (Int32, T)) throws -> T {
         try Runtime.shared.locked {
             if layoutEngine == nil { try layoutLocked(engine: requestedEngine) }
             let context = try Runtime.shared.contextLocked()
@@ -74,16 +102,13 @@ extension Graph {
                 throw GraphvizError.unknownFormat(format, available: Runtime.shared.formats)
             }
             gvshim_errors_reset()
-            var data: UnsafeMutablePointer<CChar>?
-            var length = 0
-            let rc = Runtime.onLargeStack { gvshim_render_data(context, root, format, &data, &length) }
-            defer { if let data { gvFreeRenderData(data) } }
+            let (rc, result) = body(context, format)
             let messages = String(cString: gvshim_errors_text())
-            guard rc == 0, gvshim_errors_seen_error() == 0, let data else {
+            guard rc == 0, gvshim_errors_seen_error() == 0 else {
                 throw GraphvizError.renderFailed(format: format, message: oneLine(messages))
             }
             lastWarnings = messages
-            return [UInt8](UnsafeRawBufferPointer(start: data, count: length))
+            return result
         }
     }
 }

@@ -94,13 +94,15 @@ struct DrawingOptions: ParsableArguments {
     @Option(help: "With --focus: how many edges away from it to draw (default 2).")
     var depth: Int?
     @Option(name: .customLong("max-nodes"), help: "Past this many nodes, draw the part nearest the outputs (or --focus) and say what was folded.")
-    var maxNodes: Int = 1500
+    var maxNodes: Int = DrawingLimits.maxNodes
     @Option(help: "Mark gradient edges whose norm is below this (an exactly-zero gradient is not marked).")
     var vanish: Double = 1e-7
     @Option(help: "Mark gradient edges whose norm is above this.")
     var explode: Double = 1e3
     @Option(name: .customLong("color-by"), help: "Colour gradient edges by log-magnitude (grad) or not (none).")
     var colorBy: RenderOptions.ColorBy = .none
+    @Option(help: "Who places the nodes: dot, layered (gradviz's own, for large graphs) or auto (dot while it is fast).")
+    var layout: RenderOptions.Layout = .auto
 
     func validate() throws {
         guard ["LR", "RL", "TB", "BT"].contains(rankdir.uppercased()) else {
@@ -120,6 +122,7 @@ struct DrawingOptions: ParsableArguments {
         o.view = view; o.rankdir = rankdir.uppercased(); o.theme = theme; o.precision = precision
         o.focus = focus; o.depth = depth ?? o.depth; o.vanish = vanish; o.explode = explode; o.colorBy = colorBy
         o.maxNodes = maxNodes
+        o.layout = layout
         o.progress = { printError($0) }
         return o
     }
@@ -128,6 +131,7 @@ struct DrawingOptions: ParsableArguments {
 extension RenderOptions.View: ExpressibleByArgument {}
 extension RenderOptions.Theme: ExpressibleByArgument {}
 extension RenderOptions.ColorBy: ExpressibleByArgument {}
+extension RenderOptions.Layout: ExpressibleByArgument {}
 extension OutputFormat: ExpressibleByArgument {}
 
 /// Picks the output format from --format or the output's extension.
@@ -178,17 +182,23 @@ struct Render: ParsableCommand {
         do { grads = try model.backward() } catch { throw ModelError(file: model.file, position: nil, message: "\(error)") }
         clock.lap("backward")
         if let warning = model.nonFiniteWarning(grads) { printError(warning) }
-        let bytes: [UInt8]
         if format == .json {
-            bytes = ResultJSON.write(model, grads)
+            let bytes = ResultJSON.write(model, grads)
+            clock.lap(format.rawValue)
+            try writeOutput(bytes, to: output)
         } else {
             var options = drawing.renderOptions
             options.checkMarks = try marks.checkMarks(for: model)
-            bytes = format == .html ? try Explorer.page(model, grads, options: options)
-                                    : try Renderer.render(model, grads, format: format, options: options)
+            if format == .html {
+                let bytes = try Explorer.page(model, grads, options: options)
+                clock.lap(format.rawValue)
+                try writeOutput(bytes, to: output)
+            } else {
+                // Rendered straight into the file: a large drawing is hundreds of megabytes.
+                try writeOutput(to: output) { try Renderer.render(model, grads, format: format, options: options, to: $0) }
+                clock.lap(format.rawValue)
+            }
         }
-        clock.lap(format.rawValue)
-        try writeOutput(bytes, to: output)
         clock.lap("write")
     }
 }

@@ -44,17 +44,30 @@ func checkOutputTarget(_ output: String, model: String) throws {
 /// new file beside it, then rename(2), so readers see the old file or the new one and a
 /// failure leaves the old one untouched.
 func writeOutput(_ bytes: [UInt8], to path: String) throws {
-    if path == "-" { return try writeStandardOutput(bytes) }
+    try writeOutput(to: path) { fd in bytes.withUnsafeBytes { writeAll($0, to: fd) } }
+}
+
+/// What writes an output into a file descriptor: nil when all of it was written, else the
+/// errno of the failure. It may throw (a drawing that cannot be made); nothing is left then.
+typealias OutputProducer = (Int32) throws -> Int32?
+
+/// `writeOutput` for output written as it is made (a drawing rendered straight into the
+/// file, hundreds of megabytes for a large graph, never held in memory).
+func writeOutput(to path: String, _ produce: OutputProducer) throws {
+    if path == "-" {
+        if let failure = try produce(STDOUT_FILENO) { throw OutputError("standard output: cannot write: \(reason(failure))") }
+        return
+    }
     if let fd = standardStream(path) {
-        if let failure = bytes.withUnsafeBytes({ writeAll($0, to: fd) }) { throw OutputError("\(path): cannot write: \(reason(failure))") }
+        if let failure = try produce(fd) { throw OutputError("\(path): cannot write: \(reason(failure))") }
         return
     }
     var info = stat()
     if stat(path, &info) == 0 {
         if info.st_mode & S_IFMT == S_IFDIR { throw UserError("\(path): is a directory") }
-        if info.st_mode & S_IFMT != S_IFREG { return try writeDirectly(bytes, to: path) }
+        if info.st_mode & S_IFMT != S_IFREG { return try writeDirectly(produce, to: path) }
     }
-    try replaceAtomically(bytes, path: path)
+    try replaceAtomically(produce, path: path)
 }
 
 /// Standard output, all of it, or an OutputError (a full disk, a closed stream or pipe).
@@ -82,10 +95,11 @@ private func standardStream(_ path: String) -> Int32? {
     }
 }
 
-private func writeDirectly(_ bytes: [UInt8], to path: String) throws {
+private func writeDirectly(_ produce: OutputProducer, to path: String) throws {
     let fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC)
     guard fd >= 0 else { throw OutputError("\(path): cannot open for writing: \(reason(errno))") }
-    let failure = bytes.withUnsafeBytes { writeAll($0, to: fd) }
+    let failure: Int32?
+    do { failure = try produce(fd) } catch { close(fd); throw error }
     let closed = close(fd) == 0 ? nil : errno
     if let failure = failure ?? closed { throw OutputError("\(path): cannot write: \(reason(failure))") }
 }
@@ -96,7 +110,7 @@ private func writeDirectly(_ bytes: [UInt8], to path: String) throws {
 /// or for a new file what the umask leaves of 0666. Its name is short whatever the
 /// output's: a 255-byte output name still leaves room. A symlink to a regular file keeps
 /// pointing at the new file.
-private func replaceAtomically(_ bytes: [UInt8], path requested: String) throws {
+private func replaceAtomically(_ produce: OutputProducer, path requested: String) throws {
     var path = requested
     var link = stat()
     if lstat(path, &link) == 0, link.st_mode & S_IFMT == S_IFLNK, let resolved = realpath(path, nil) {
@@ -108,7 +122,14 @@ private func replaceAtomically(_ bytes: [UInt8], path requested: String) throws 
     let exists = stat(path, &existing) == 0
     var mode = exists ? existing.st_mode & 0o777 : 0o666 & ~currentUmask()
     let (fd, temporary) = try createTemporaryFile(in: directory, for: requested)
-    var failure = bytes.withUnsafeBytes { writeAll($0, to: fd) }
+    var failure: Int32?
+    do {
+        failure = try produce(fd)
+    } catch {
+        close(fd)
+        unlink(temporary)
+        throw error
+    }
     if failure == nil, exists, fchown(fd, existing.st_uid, existing.st_gid) != 0, fchown(fd, uid_t.max, existing.st_gid) != 0 {
         // Another group would get the group's permissions: give no group any.
         mode &= ~0o070

@@ -54,3 +54,18 @@ Agedge_t *gvshim_edge(Agraph_t *g, Agnode_t *t, Agnode_t *h, const char *key, in
 int gvshim_node_center(Agnode_t *n, double *x, double *y);
 int gvshim_node_size(Agnode_t *n, double *width, double *height);
 int gvshim_graph_bounds(Agraph_t *g, double *llx, double *lly, double *urx, double *ury);
+
+// Label sizes after a layout, in points; `which` is 0 for `label`, 1 for `xlabel`.
+// Return 0 when the object has no such label (or no layout).
+int gvshim_edge_label_size(Agedge_t *e, int which, double *width, double *height);
+int gvshim_node_xlabel_size(Agnode_t *n, double *width, double *height);
+int gvshim_graph_label_size(Agraph_t *g, double *width, double *height);
+// The ends of an edge (agtail/aghead are macros).
+Agnode_t *gvshim_tail(Agedge_t *e);
+Agnode_t *gvshim_head(Agedge_t *e);
+
+// gvRender into a file descriptor (left open). Graphviz exits the process when a write
+// comes up short (gvwrite: "gvwrite_no_z problem"), so the stream it is given never
+// fails: the first write error is kept in *write_errno (0 when all was written) and the
+// rest of the output is dropped. Returns gvRender's result.
+int gvshim_render_fd(GVC_t *gvc, Agraph_t *g, const char *format, int fd, int *write_errno);
