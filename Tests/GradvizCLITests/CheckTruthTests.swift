@@ -37,6 +37,23 @@ final class CheckTruthTests: XCTestCase {
         XCTAssertTrue(text.contains(#""infiniteDerivative": [[]]"#), text)
     }
 
+    /// The explorer's check report says the same: NaN gradients are not ok, ops whose
+    /// inputs are not finite are not checked (and not failed).
+    func testExplorerReportTellsTheSameTruth() throws {
+        let dir = try CLI.temporaryDirectory()
+        let page = dir.appendingPathComponent("r.html")
+        let r = try check(#"{"inputs": {"a": [1, 2], "b": [1, 2]}, "nodes": [{"id": "d", "expr": "sqrt(sum(square(a - b)))"}]}"#, ["-o", page.path])
+        XCTAssertEqual(r.status, 1)
+        let html = String(decoding: try Data(contentsOf: page), as: UTF8.self)
+        XCTAssertTrue(html.contains("Not ok: the gradient is NaN at [0] and 1 more element"), html.suffix(3000).description)
+        XCTAssertTrue(html.contains("the derivative is infinite"))
+        let nan = try check(#"{"inputs": {"x": [1, 0, 2]}, "nodes": [{"id": "l", "op": "log", "inputs": ["x"]}, {"id": "L", "expr": "sum(l * 0) + sum(x)"}]}"#, ["-o", page.path])
+        XCTAssertEqual(nan.status, 1)
+        let html2 = String(decoding: try Data(contentsOf: page), as: UTF8.self)
+        XCTAssertTrue(html2.contains(#""status":"unchecked""#) && html2.contains("Not checked: the op's output is NaN or infinite"))
+        XCTAssertFalse(html2.contains(#""status":"fail""#))
+    }
+
     func testNothingToCheckIsAnError() throws {
         let none = try check(#"{"inputs": {"a": {"value": [1, 2], "grad": false}}, "nodes": [{"id": "d", "expr": "sum(a * 2)"}]}"#)
         XCTAssertEqual(none.status, 2)

@@ -58,7 +58,10 @@ public struct ExplorerCheck {
                 w.key("input"); w.value(slot < node.inputs.count ? data.drawing.valueName(node.inputs[slot]) : "")
             }
             let r = item.result
-            w.key("status"); w.value(r.nonFinite ? "nonfinite" : item.passed ? "pass" : "fail")
+            // An op whose inputs give a non-finite output could not be checked: neutral, not failed.
+            let status = item.problem != nil ? "fail" : r.nonFinite ? (item.node == nil ? "nonfinite" : "unchecked")
+                : !r.nonFiniteGradient.isEmpty ? "nonfinite" : item.passed ? "pass" : "fail"
+            w.key("status"); w.value(status)
             let checked: ValueID
             switch item.subject {
             case .input(let v): checked = v
@@ -80,14 +83,25 @@ public struct ExplorerCheck {
         let r = item.result
         let rule = "|analytic − numeric| ≤ atol + rtol·max(|analytic|, |numeric|) (atol \(short(options.atol)), rtol \(short(options.rtol)))"
         if let problem = item.problem { return "Could not be checked: \(problem)." }
-        if r.nonFinite { return "The objective is NaN or infinite at this point: there is nothing to compare." }
+        if r.nonFinite {
+            return item.node == nil ? "The objective is NaN or infinite at this point: there is nothing to compare."
+                : "Not checked: the op's output is NaN or infinite at the inputs it receives here, so there is nothing to compare (its backward is not blamed)."
+        }
         let kinks = r.kinks.isEmpty ? "" : " \(r.kinks.count) element\(r.kinks.count == 1 ? " sits" : "s sit") at a kink (the one-sided slopes disagree, as relu at 0 or a tie of max): reported, not failed."
+        let steep = r.infiniteDerivative.isEmpty ? "" : " At \(r.infiniteDerivative.prefix(3).map { index($0, shape) }.joined(separator: ", ")) the derivative is infinite (finite differences steepen without bound as the step shrinks): reported, not failed."
+        if let bad = r.nonFiniteGradient.first {
+            return "Not ok: the gradient is \(short(bad.analytic)) at \(index(bad.index, shape))"
+                + (r.nonFiniteGradient.count > 1 ? " and \(r.nonFiniteGradient.count - 1) more element\(r.nonFiniteGradient.count == 2 ? "" : "s")" : "")
+                + " where finite differences give \(short(bad.numeric)); a NaN or infinite gradient is never ok.\(steep)"
+        }
         if let worst = r.mismatches.first {
             let allowed = options.atol + options.rtol * max(abs(worst.analytic), abs(worst.numeric))
             return "Failed: \(r.mismatches.count) of \(r.checked) checked elements break \(rule). The worst, at \(index(worst.index, shape)): "
-                + "analytic \(short(worst.analytic)) vs numeric \(short(worst.numeric)), difference \(short(abs(worst.analytic - worst.numeric))) > \(short(allowed)).\(kinks)"
+                + "analytic \(short(worst.analytic)) vs numeric \(short(worst.numeric)), difference \(short(abs(worst.analytic - worst.numeric))) > \(short(allowed)).\(kinks)\(steep)"
         }
-        return "Passed: all \(r.checked - r.kinks.count) compared elements satisfy \(rule); max abs err \(sci(r.maxAbsError)), max rel err \(sci(r.maxRelError)).\(kinks)"
+        let compared = r.checked - r.kinks.count - r.infiniteDerivative.count
+        if compared == 0 { return "Passed: no element could be compared.\(kinks)\(steep)" }
+        return "Passed: all \(compared) compared elements satisfy \(rule); max abs err \(sci(r.maxAbsError)), max rel err \(sci(r.maxRelError)).\(kinks)\(steep)"
     }
 
     /// A flat element index as the tensor's index, "[1, 2]" ("[]" for a scalar).
@@ -97,6 +111,6 @@ public struct ExplorerCheck {
         return "[" + parts.reversed().map(String.init).joined(separator: ", ") + "]"
     }
 
-    func short(_ d: Double) -> String { String(format: "%.6g", d) }
+    func short(_ d: Double) -> String { d.isNaN ? "NaN" : d.isInfinite ? (d < 0 ? "-inf" : "inf") : String(format: "%.6g", d) }
     func sci(_ d: Double) -> String { d.isFinite ? String(format: "%.1e", d) : "\(d)" }
 }

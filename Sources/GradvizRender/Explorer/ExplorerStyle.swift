@@ -41,6 +41,7 @@ main { flex: 1; display: flex; min-height: 0; }
 .gv-check { margin: 4px 0 8px; padding: 4px 6px; border-left: 3px solid var(--good); }
 .gv-check-fail, .gv-check-nonfinite { border-left-color: var(--bad); }
 button.gv-check-fail, button.gv-check-nonfinite { color: var(--bad); }
+.gv-check-unchecked { border-left-color: var(--line); }
 .gv-why { color: var(--muted); }
 .gv-link { border: none; background: none; padding: 1px 2px; cursor: pointer; text-align: left; }
 .gv-link:hover { text-decoration: underline; }
