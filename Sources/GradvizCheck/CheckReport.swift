@@ -114,7 +114,7 @@ public struct CheckReport {
         if !unchecked.isEmpty { counts.append("\(unchecked.count) not checked (non-finite values)") }
         let steep = items.filter { !$0.result.infiniteDerivative.isEmpty && $0.passed }.count
         let note = steep == 0 ? "" : "; \(steep) at a point where the derivative is infinite"
-        var out = "gradient check of \(model.file): \(items.count) checked, \(counts.isEmpty ? "all pass" : counts.joined(separator: ", "))\(note)\n"
+        var out = "gradient check of \(visibleText(model.file)): \(items.count) checked, \(counts.isEmpty ? "all pass" : counts.joined(separator: ", "))\(note)\n"
         let rows = items.filter { !failuresOnly || !$0.passed }.map { item -> [String] in
             let r = item.result
             return [subject(item), "\(r.checked)/\(tensorCount(item))", sci(r.maxAbsError), sci(r.maxRelError), status(item), detail(item)]

@@ -41,4 +41,20 @@ final class HostileMessageTests: XCTestCase {
         try expectOneCleanLine(#"{"inputs": {"x": [1, 2]}, "nodes": [{"id": "y", "op": "gelu", "inputs": ["x"], "attrs": {"approximate": "\#(Self.evil)"}}]}"#, "got \"a")
         try expectOneCleanLine(#"{"inputs": {"x": 1}, "functions": {"\#(Self.evil)": {"params": ["x"], "body": "x"}}, "nodes": []}"#, "is not a valid name")
     }
+
+    /// A model file whose name holds an escape sequence: messages and the check table show
+    /// it escaped too.
+    func testFileNamesAreShownEscaped() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let name = "m\u{1b}[2J\n.json"
+        try Data(#"{"inputs": {"x": 2}, "nodes": [{"id": "y", "op": "exp", "inputs": ["x"]}]}"#.utf8).write(to: dir.appendingPathComponent(name))
+        let table = try CLI.run(["check", name], in: dir)
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.out.hasPrefix("gradient check of mU+001B[2JU+000A.json:"), table.out)
+        try Data("{".utf8).write(to: dir.appendingPathComponent(name))
+        let error = try CLI.run([name, "-o", "o.svg"], in: dir)
+        XCTAssertEqual(error.status, 2)
+        XCTAssertTrue(error.stderr.hasPrefix("gradviz: mU+001B[2JU+000A.json:1:"), error.stderr)
+    }
 }
