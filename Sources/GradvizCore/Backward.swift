@@ -130,46 +130,23 @@ extension Graph {
             for k in 0..<outCount where !grads.flatTotals[v0 + k].isNone { any = true; break }
             guard any else { continue }
             let inputs = nb[n].inputs, values = nb[n].values
-            // Scalar fast path: one-element inputs and output, no arrays of tensors.
-            if outCount == 1, inputs.count <= 4, values[0].count == 1 {
-                var g: Double?
-                switch grads.flatTotals[v0] {
-                case .scalar(let d): g = d
-                case .tensor(let t) where t.count == 1: g = t.data[0]
-                default: g = nil
-                }
-                var xs = (0.0, 0.0, 0.0, 0.0), gs = (0.0, 0.0, 0.0, 0.0)
-                let done = g != nil && withUnsafeMutableBytes(of: &xs) { xr -> Bool in
-                    let x = xr.bindMemory(to: Double.self)
-                    for (i, v) in inputs.enumerated() {
-                        let t = nb[v.node].values[v.output]
-                        guard t.count == 1 else { return false }
-                        x[i] = t.data[0]
-                    }
-                    return withUnsafeMutableBytes(of: &gs) { gr in
-                        op.scalarVJP(UnsafeBufferPointer(rebasing: x[0..<inputs.count]), values[0].data[0], g!,
-                                     UnsafeMutableBufferPointer(rebasing: gr.bindMemory(to: Double.self)[0..<inputs.count]))
+            // Built-in elementwise ops on one-element values: numbers, no arrays of tensors.
+            if outCount == 1, let gs = scalarDownstream(op, nb, inputs, values[0], grads.flatTotals[v0]) {
+                let e0 = edgeOffset[n], mask = nb[n].differentiableMask
+                for (slot, v) in inputs.enumerated() where mask & (1 << UInt64(slot)) != 0 && onPath(v.node) {
+                    let g = slot == 0 ? gs.0 : gs.1
+                    let shape = nb[v.node].values[v.output].shape
+                    let o = valueOffset[v.node] + v.output
+                    if shape.isEmpty {
+                        grads.flatEdges[e0 + slot] = .scalar(g)
+                        accumulate(&grads.flatTotals[o], g)
+                    } else {
+                        let t = Tensor(shape: shape, data: [g])
+                        grads.flatEdges[e0 + slot] = .tensor(t)
+                        accumulate(&grads.flatTotals[o], t)
                     }
                 }
-                if done {
-                    let e0 = edgeOffset[n], mask = nb[n].differentiableMask
-                    withUnsafeBytes(of: &gs) { gr in
-                        let gv = gr.bindMemory(to: Double.self)
-                        for (slot, v) in inputs.enumerated() where (slot >= 64 || mask & (1 << UInt64(slot)) != 0) && onPath(v.node) {
-                            let shape = nb[v.node].values[v.output].shape
-                            let o = valueOffset[v.node] + v.output
-                            if shape.isEmpty {
-                                grads.flatEdges[e0 + slot] = .scalar(gv[slot])
-                                accumulate(&grads.flatTotals[o], gv[slot])
-                            } else {
-                                let t = Tensor(shape: shape, data: [gv[slot]])
-                                grads.flatEdges[e0 + slot] = .tensor(t)
-                                accumulate(&grads.flatTotals[o], t)
-                            }
-                        }
-                    }
-                    continue
-                }
+                continue
             }
             var needs = [Bool](repeating: false, count: inputs.count)
             var anyNeed = false
@@ -197,6 +174,25 @@ extension Graph {
             }
         }
         return grads
+    }
+
+    /// The downstream gradients of a built-in elementwise op whose inputs and output have one
+    /// element (`ScalarPath`), or nil.
+    private func scalarDownstream(_ op: any Op, _ nb: UnsafeBufferPointer<Node>, _ inputs: [ValueID], _ y: Tensor,
+                                  _ total: Gradients.Slot) -> (Double, Double)? {
+        guard inputs.count == 1 || inputs.count == 2, y.count == 1 else { return nil }
+        let g: Double
+        switch total {
+        case .scalar(let d): g = d
+        case .tensor(let t) where t.count == 1: g = t.data[0]
+        default: return nil
+        }
+        let a = nb[inputs[0].node].values[inputs[0].output]
+        guard a.count == 1 else { return nil }
+        if inputs.count == 1 { return ScalarPath.downstream(op, g, a.data[0], y.data[0]).map { ($0, 0) } }
+        let b = nb[inputs[1].node].values[inputs[1].output]
+        guard b.count == 1 else { return nil }
+        return ScalarPath.downstream(op, g, a.data[0], b.data[0], y.data[0])
     }
 
     /// Convenience for one output.

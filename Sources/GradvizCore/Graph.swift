@@ -87,27 +87,12 @@ public final class Graph {
         for v in inputs where v.node >= nodes.count || v.output >= nodes[v.node].values.count {
             throw OpError("\(info.name): input \(v) does not exist")
         }
-        if inputs.count <= 4 {
-            // Scalar fast path: rank-0 inputs, an op with a scalar forward.
-            var xs = (0.0, 0.0, 0.0, 0.0)
-            let y: Double? = nodes.withUnsafeBufferPointer { nb in
-                withUnsafeMutableBytes(of: &xs) { xr -> Double? in
-                    let x = xr.bindMemory(to: Double.self)
-                    for (i, v) in inputs.enumerated() {
-                        let t = nb[v.node].values[v.output]
-                        guard t.shape.isEmpty else { return nil }
-                        x[i] = t.data[0]
-                    }
-                    return op.scalarForward(UnsafeBufferPointer(rebasing: x[0..<inputs.count]))
-                }
-            }
-            if let y {
-                var mask: UInt64 = 0
-                for slot in 0..<inputs.count where info.isDifferentiable(slot: slot) { mask |= 1 << UInt64(slot) }
-                nodes.append(Node(kind: .op(op), inputs: inputs, values: [Tensor(y)], names: names.count == 1 ? names : Graph.anonymous,
-                                  differentiableMask: mask))
-                return nodes.count - 1
-            }
+        if let y = scalarValue(op, inputs) {
+            var mask: UInt64 = 0
+            for slot in 0..<inputs.count where info.isDifferentiable(slot: slot) { mask |= 1 << UInt64(slot) }
+            nodes.append(Node(kind: .op(op), inputs: inputs, values: [Tensor(y)], names: names.count == 1 ? names : Graph.anonymous,
+                              differentiableMask: mask))
+            return nodes.count - 1
         }
         let values = inputs.map(value)
         let shapes = try op.outputShapes(values.map(\.shape))
@@ -119,6 +104,18 @@ public final class Graph {
         nodes.append(Node(kind: .op(op), inputs: inputs, values: outputs, names: outputNames,
                           differentiableMask: mask))
         return nodes.count - 1
+    }
+
+    /// A built-in elementwise op on rank-0 values, computed as numbers (`ScalarPath`); nil
+    /// for anything else.
+    private func scalarValue(_ op: any Op, _ inputs: [ValueID]) -> Double? {
+        guard inputs.count == 1 || inputs.count == 2 else { return nil }
+        let a = value(inputs[0])
+        guard a.shape.isEmpty else { return nil }
+        if inputs.count == 1 { return ScalarPath.value(op, a.data[0]) }
+        let b = value(inputs[1])
+        guard b.shape.isEmpty else { return nil }
+        return ScalarPath.value(op, a.data[0], b.data[0])
     }
 
     public func rename(_ v: ValueID, _ name: String) {

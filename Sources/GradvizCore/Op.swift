@@ -22,18 +22,6 @@ public protocol Op: Sendable {
     func forward(_ inputs: [Tensor]) throws(OpError) -> [Tensor]
     /// Downstream gradients, one per input; nil where `context.needsGradient[i]` is false.
     func vjp(_ context: VJPContext) -> [Tensor?]
-    /// Scalar fast path of `vjp` for one-output ops whose inputs and output are all
-    /// one-element tensors: writes d(out)/d(input i) * g into `grads[i]` and returns true,
-    /// or returns false when the op has no such path (the engine then calls `vjp`).
-    func scalarVJP(_ x: UnsafeBufferPointer<Double>, _ y: Double, _ g: Double, _ grads: UnsafeMutableBufferPointer<Double>) -> Bool
-    /// Scalar fast path of `forward` for rank-0 inputs giving one rank-0 output; nil when
-    /// the op has none.
-    func scalarForward(_ x: UnsafeBufferPointer<Double>) -> Double?
-}
-
-extension Op {
-    public func scalarForward(_ x: UnsafeBufferPointer<Double>) -> Double? { nil }
-    public func scalarVJP(_ x: UnsafeBufferPointer<Double>, _ y: Double, _ g: Double, _ grads: UnsafeMutableBufferPointer<Double>) -> Bool { false }
 }
 
 extension Op {

@@ -250,13 +250,11 @@ struct ModelDecoder {
 
     func decodeNode(_ node: JSONValue) throws -> NodeDecl {
         guard let members = node.objectMembers else { throw fail("a node must be an object, got \(node.kindDescription)", at: node.position) }
-        var fields: [String: JSONMember] = [:]
-        for m in members {
-            guard Self.nodeKeys.contains(m.key) else {
-                throw fail("node: " + unknownKey(m.key, Self.nodeKeys, what: "key"), at: m.keyPosition)
-            }
-            fields[m.key] = m
+        for m in members where !Self.nodeKeys.contains(m.key) {
+            throw fail("node: " + unknownKey(m.key, Self.nodeKeys, what: "key"), at: m.keyPosition)
         }
+        // A node has a few members: looking them up one by one beats hashing them.
+        let fields = NodeFields(members: members)
         var names: [Text] = []
         if let id = fields["id"]?.value {
             guard let s = id.stringValue else { throw fail("node \"id\" must be a string, got \(id.kindDescription)", at: id.position) }
@@ -276,7 +274,7 @@ struct ModelDecoder {
         } else if fields["outputs"] == nil {
             throw fail("a node needs an \"id\" (or \"outputs\" for several results)", at: node.position)
         }
-        let what = describeNode(names.map(\.text))
+        var what: String { describeNode(names.map(\.text)) }
         var group: String?
         if let g = fields["group"]?.value {
             guard let s = g.stringValue, !s.isEmpty, !s.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty }) else {
@@ -293,14 +291,15 @@ struct ModelDecoder {
             guard let text = exprValue.stringValue else { throw fail("\(what): \"expr\" must be a string, got \(exprValue.kindDescription)", at: exprValue.position) }
             body = .expression(Text(text: text, position: exprValue.position))
         } else {
-            body = .op(try decodeOpCall(fields, what: what, at: node.position))
+            body = .op(try decodeOpCall(fields, what: describeNode(names.map(\.text)), at: node.position))
         }
         return NodeDecl(position: node.position, names: names, hasOutputsKey: fields["outputs"] != nil, group: group,
                         label: try optionalString(fields["label"]?.value, "label"), doc: try optionalString(fields["doc"]?.value, "doc"),
                         body: body)
     }
 
-    func decodeOpCall(_ fields: [String: JSONMember], what: String, at position: SourcePosition) throws -> OpCall {
+    func decodeOpCall(_ fields: NodeFields, what describe: @autoclosure () -> String, at position: SourcePosition) throws -> OpCall {
+        var what: String { describe() }
         guard let opValue = fields["op"]?.value else { throw fail("\(what) needs \"op\" and \"inputs\", or \"expr\"", at: position) }
         guard let opName = opValue.stringValue else { throw fail("\(what): \"op\" must be a string, got \(opValue.kindDescription)", at: opValue.position) }
         guard let inputs = fields["inputs"]?.value else {
@@ -344,4 +343,10 @@ struct ModelDecoder {
         case .object: throw fail("attribute \(quoted(name)) cannot be an object", at: v.position)
         }
     }
+}
+
+/// The members of a node object by key.
+struct NodeFields {
+    let members: [JSONMember]
+    subscript(key: String) -> JSONMember? { members.first { $0.key == key } }
 }

@@ -30,20 +30,23 @@ public struct ModelLoader {
     public static let maxCallDepth = 64
     static let maxAttributeMagnitude = 1 << 40
     public let file: String
+    /// Memory and work a model may take (estimated from its plan before computing).
+    public let limits: Limits
 
-    public init(file: String) {
+    public init(file: String, limits: Limits = .default) {
         self.file = file
+        self.limits = limits
     }
 
     /// The largest model file (or standard input) read: 256 MiB, some 5,000,000 nodes.
     public static let maxFileBytes = 256 << 20
 
     /// `phase` is told when each step ends ("read", "parse", "plan", "graph"), for timing.
-    public static func load(path: String, phase: (String) -> Void = { _ in }) throws -> Model {
+    public static func load(path: String, limits: Limits = .default, phase: (String) -> Void = { _ in }) throws -> Model {
         let display = path == "-" ? "<stdin>" : path
         let bytes = try path == "-" ? readStandardInput() : readFile(path)
         phase("read")
-        return try ModelLoader(file: display).load(bytes, phase: phase)
+        return try ModelLoader(file: display, limits: limits).load(bytes, phase: phase)
     }
 
     /// A regular file of at most `maxFileBytes`, or why it cannot be the model.
@@ -105,6 +108,7 @@ public struct ModelLoader {
         phase("parse")
         let planner = Planner(file: file)
         try planner.read(try ModelDecoder(file: file).decode(root))
+        try planner.plan.check(limits)
         phase("plan")
         let model = try planner.plan.build()
         phase("graph")

@@ -49,7 +49,7 @@ final class Planner: ExprDomain {
     }
 
     var nodes: [PlanNode] {
-        get { plan.nodes }
+        _read { yield plan.nodes }
         _modify { yield &plan.nodes }
     }
 
@@ -61,7 +61,7 @@ final class Planner: ExprDomain {
         try declareIds(m)
         table = try FunctionTable.check(m.functions, file: file)
         plan.functions = table.functions
-        nodes.reserveCapacity(m.inputs.count + m.nodes.count)
+        nodes.reserveCapacity(m.inputs.count + 2 * m.nodes.count)
         for input in m.inputs { readInput(input) }
         for node in m.nodes { try readNode(node) }
         try readOutputs(m)
@@ -212,7 +212,8 @@ final class Planner: ExprDomain {
 
     /// Returns the node's first value (its others follow it in order).
     func readOpNode(_ call: OpCall, at position: SourcePosition, names: [String]) throws -> PlanRef {
-        let what = context.what, opName = call.op.text
+        var what: String { context.what }
+        let opName = call.op.text
         var args: [PlanRef] = []
         args.reserveCapacity(call.inputs.count)
         for item in call.inputs {

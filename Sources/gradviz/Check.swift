@@ -52,6 +52,7 @@ struct Check: ParsableCommand {
     @Flag(name: .customLong("failures-only"), help: "List only the checks that did not pass (the first line still counts all).")
     var failuresOnly = false
     @OptionGroup var drawing: DrawingOptions
+    @OptionGroup var limits: LimitOptions
 
     func validate() throws {
         guard eps > 0, eps < 1 else { throw ValidationError("--eps must be in (0, 1), got \(eps)") }
@@ -62,7 +63,7 @@ struct Check: ParsableCommand {
     func run() throws {
         let reportFormat = try output.map { try outputFormat(format, output: $0, default: .json) }
         if let output { try checkOutputTarget(output, model: model) }
-        let model = try ModelLoader.load(path: self.model)
+        let model = try ModelLoader.load(path: self.model, limits: limits.limits)
         let options = GradCheck.Options(eps: eps, rtol: rtol, atol: atol, samples: samples == 0 ? nil : samples, seed: seed)
         let report = try CheckReport.run(model, options: options, ops: ops)
         if let reason = report.nothingToCheck { throw UserError("\(model.file): nothing to check: \(reason)") }

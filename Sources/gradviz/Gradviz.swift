@@ -169,6 +169,7 @@ struct Render: ParsableCommand {
     var format: OutputFormat?
     @OptionGroup var drawing: DrawingOptions
     @OptionGroup var marks: MarkOptions
+    @OptionGroup var limits: LimitOptions
 
     func run() throws {
         let format = try outputFormat(format, output: output, default: .svg)
@@ -177,7 +178,7 @@ struct Render: ParsableCommand {
         }
         try checkOutputTarget(output, model: model)
         let clock = PhaseClock()
-        let model = try ModelLoader.load(path: self.model, phase: clock.lap)
+        let model = try ModelLoader.load(path: self.model, limits: limits.limits, phase: clock.lap)
         let grads: Gradients
         do { grads = try model.backward() } catch { throw ModelError(file: model.file, position: nil, message: "\(error)") }
         clock.lap("backward")

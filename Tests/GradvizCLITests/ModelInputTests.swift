@@ -58,3 +58,22 @@ final class ModelInputTests: XCTestCase {
         XCTAssertEqual(array.stderr, "gradviz: <stdin>:1:1: the model must be a JSON object, got an array\n")
     }
 }
+
+/// --max-memory and --max-flops (issue 13 item 7).
+final class LimitOptionTests: XCTestCase {
+    func testLimitsAreOptionsAndTheMessageSaysWhich() throws {
+        let model = CLI.packageRoot.appendingPathComponent("samples/mlp.json").path
+        let low = try CLI.run([model, "-o", "-", "--format", "json", "--max-memory", "1kB"])
+        XCTAssertEqual(low.status, 2)
+        XCTAssertTrue(low.stderr.hasPrefix("gradviz: \(model): computing this model needs about "), low.stderr)
+        XCTAssertTrue(low.stderr.contains("more than the limit of 1 kB; --max-memory raises it"), low.stderr)
+        let work = try CLI.run(["check", model, "--max-flops", "10"])
+        XCTAssertEqual(work.status, 2)
+        XCTAssertTrue(work.stderr.contains("more than the limit of 1e1; --max-flops raises it"), work.stderr)
+        let ok = try CLI.run([model, "-o", "-", "--format", "json", "--max-memory", "1GiB", "--max-flops", "1e9"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        let bad = try CLI.run([model, "-o", "-", "--format", "json", "--max-memory", "lots"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("--max-memory must be a size such as 8GB"), bad.stderr)
+    }
+}

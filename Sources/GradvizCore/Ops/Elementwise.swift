@@ -25,11 +25,6 @@ extension NoAttributes {
 
 extension UnaryElementwise {
     public func downstream(_ g: Double, _ x: Double, _ y: Double) -> Double { g * derivative(x, y) }
-    public func scalarForward(_ x: UnsafeBufferPointer<Double>) -> Double? { value(x[0]) }
-    public func scalarVJP(_ x: UnsafeBufferPointer<Double>, _ y: Double, _ g: Double, _ grads: UnsafeMutableBufferPointer<Double>) -> Bool {
-        grads[0] = downstream(g, x[0], y)
-        return true
-    }
     public func outputShapes(_ inputs: [[Int]]) throws(OpError) -> [[Int]] { [inputs[0]] }
     public func forward(_ inputs: [Tensor]) throws(OpError) -> [Tensor] { [inputs[0].map(value)] }
     public func vjp(_ c: VJPContext) -> [Tensor?] {
@@ -63,13 +58,6 @@ public protocol BinaryElementwise: NoAttributes {
 extension BinaryElementwise {
     public func downstreamA(_ g: Double, _ a: Double, _ b: Double, _ y: Double) -> Double { g * da(a, b, y) }
     public func downstreamB(_ g: Double, _ a: Double, _ b: Double, _ y: Double) -> Double { g * db(a, b, y) }
-    public func scalarForward(_ x: UnsafeBufferPointer<Double>) -> Double? { value(x[0], x[1]) }
-    public func scalarVJP(_ x: UnsafeBufferPointer<Double>, _ y: Double, _ g: Double, _ grads: UnsafeMutableBufferPointer<Double>) -> Bool {
-        // The same bits as the broadcasting path, which sums one term into -0 (see vjp).
-        grads[0] = downstreamA(g, x[0], x[1], y)
-        grads[1] = downstreamB(g, x[0], x[1], y)
-        return true
-    }
     public func outputShapes(_ s: [[Int]]) throws(OpError) -> [[Int]] {
         guard let out = broadcastShapes(s[0], s[1]) else {
             throw OpError("\(name): shapes \(shapeText(s[0])) and \(shapeText(s[1])) do not broadcast")
