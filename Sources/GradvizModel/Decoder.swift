@@ -250,17 +250,16 @@ struct ModelDecoder {
 
     func decodeNode(_ node: JSONValue) throws -> NodeDecl {
         guard let members = node.objectMembers else { throw fail("a node must be an object, got \(node.kindDescription)", at: node.position) }
-        for m in members where !Self.nodeKeys.contains(m.key) {
-            throw fail("node: " + unknownKey(m.key, Self.nodeKeys, what: "key"), at: m.keyPosition)
+        let fields: NodeFields
+        do { fields = try NodeFields(members) } catch {
+            throw fail("node: " + unknownKey(error.member.key, Self.nodeKeys, what: "key"), at: error.member.keyPosition)
         }
-        // A node has a few members: looking them up one by one beats hashing them.
-        let fields = NodeFields(members: members)
         var names: [Text] = []
-        if let id = fields["id"]?.value {
+        if let id = fields.id?.value {
             guard let s = id.stringValue else { throw fail("node \"id\" must be a string, got \(id.kindDescription)", at: id.position) }
             names = [Text(text: s, position: id.position)]
         }
-        if let outs = fields["outputs"]?.value {
+        if let outs = fields.outputs?.value {
             guard let items = outs.arrayElements, !items.isEmpty else {
                 throw fail("node \"outputs\" must be a non-empty array of ids", at: outs.position)
             }
@@ -269,23 +268,23 @@ struct ModelDecoder {
                 names.append(Text(text: s, position: o.position))
             }
         }
-        if let id = fields["id"] {
-            guard fields["outputs"] == nil else { throw fail("a node has \"id\" or \"outputs\", not both", at: id.value.position) }
-        } else if fields["outputs"] == nil {
+        if let id = fields.id {
+            guard fields.outputs == nil else { throw fail("a node has \"id\" or \"outputs\", not both", at: id.value.position) }
+        } else if fields.outputs == nil {
             throw fail("a node needs an \"id\" (or \"outputs\" for several results)", at: node.position)
         }
         var what: String { describeNode(names.map(\.text)) }
         var group: String?
-        if let g = fields["group"]?.value {
+        if let g = fields.group?.value {
             guard let s = g.stringValue, !s.isEmpty, !s.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty }) else {
                 throw fail("\(what): \"group\" must be a path like \"block1/attn\" (no empty parts)", at: g.position)
             }
             group = s
         }
         let body: NodeDecl.Body
-        if let exprValue = fields["expr"]?.value {
-            for key in ["op", "inputs", "attrs"] {
-                if let m = fields[key] { throw fail("\(what): \"\(m.key)\" cannot be used with \"expr\"", at: m.keyPosition) }
+        if let exprValue = fields.expr?.value {
+            for m in [fields.op, fields.inputs, fields.attrs] {
+                if let m { throw fail("\(what): \"\(m.key)\" cannot be used with \"expr\"", at: m.keyPosition) }
             }
             guard names.count == 1 else { throw fail("\(what): an \"expr\" node has one \"id\"", at: node.position) }
             guard let text = exprValue.stringValue else { throw fail("\(what): \"expr\" must be a string, got \(exprValue.kindDescription)", at: exprValue.position) }
@@ -293,16 +292,16 @@ struct ModelDecoder {
         } else {
             body = .op(try decodeOpCall(fields, what: describeNode(names.map(\.text)), at: node.position))
         }
-        return NodeDecl(position: node.position, names: names, hasOutputsKey: fields["outputs"] != nil, group: group,
-                        label: try optionalString(fields["label"]?.value, "label"), doc: try optionalString(fields["doc"]?.value, "doc"),
+        return NodeDecl(position: node.position, names: names, hasOutputsKey: fields.outputs != nil, group: group,
+                        label: try optionalString(fields.label?.value, "label"), doc: try optionalString(fields.doc?.value, "doc"),
                         body: body)
     }
 
     func decodeOpCall(_ fields: NodeFields, what describe: @autoclosure () -> String, at position: SourcePosition) throws -> OpCall {
         var what: String { describe() }
-        guard let opValue = fields["op"]?.value else { throw fail("\(what) needs \"op\" and \"inputs\", or \"expr\"", at: position) }
+        guard let opValue = fields.op?.value else { throw fail("\(what) needs \"op\" and \"inputs\", or \"expr\"", at: position) }
         guard let opName = opValue.stringValue else { throw fail("\(what): \"op\" must be a string, got \(opValue.kindDescription)", at: opValue.position) }
-        guard let inputs = fields["inputs"]?.value else {
+        guard let inputs = fields.inputs?.value else {
             throw fail("\(what): \"op\" needs \"inputs\" (an array of ids and numbers)", at: position)
         }
         guard let items = inputs.arrayElements else { throw fail("\(what): \"inputs\" must be an array of ids and numbers", at: inputs.position) }
@@ -312,7 +311,7 @@ struct ModelDecoder {
             throw fail("\(what): an input must be an id or a number, got \(item.kindDescription)", at: item.position)
         }
         var attributes: [(name: String, value: AttrValue)] = []
-        let attrs = fields["attrs"]?.value
+        let attrs = fields.attrs?.value
         if let attrs {
             guard let members = attrs.objectMembers else { throw fail("\(what): \"attrs\" must be an object, got \(attrs.kindDescription)", at: attrs.position) }
             for m in members { attributes.append((m.key, try decodeAttribute(m.value, name: m.key))) }
@@ -345,8 +344,27 @@ struct ModelDecoder {
     }
 }
 
-/// The members of a node object by key.
+/// The members of a node object, picked out by key in one pass.
 struct NodeFields {
-    let members: [JSONMember]
-    subscript(key: String) -> JSONMember? { members.first { $0.key == key } }
+    var id, outputs, op, inputs, attrs, expr, label, group, doc: JSONMember?
+
+    /// A key no node has.
+    struct UnknownKey: Error { let member: JSONMember }
+
+    init(_ members: [JSONMember]) throws(UnknownKey) {
+        for m in members {
+            switch m.key {
+            case "id": id = m
+            case "outputs": outputs = m
+            case "op": op = m
+            case "inputs": inputs = m
+            case "attrs": attrs = m
+            case "expr": expr = m
+            case "label": label = m
+            case "group": group = m
+            case "doc": doc = m
+            default: throw UnknownKey(member: m)
+            }
+        }
+    }
 }

@@ -1,5 +1,5 @@
 import XCTest
-import GradvizModel
+@testable import GradvizModel
 
 // Builders for expected trees; offsets are ignored by ==.
 private func num(_ d: Double) -> Expr { .number(d, offset: 0) }
