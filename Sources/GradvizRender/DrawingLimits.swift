@@ -34,7 +34,7 @@ public enum DrawingLimits {
     /// `auto` lays out with dot up to this much work: the nodes plus a virtual node for
     /// every rank an edge crosses (`LayeredLayout.dotWork`), past it with the layered
     /// layout. dot's CPU time on the random DAGs of bench/render, whole process: 600 ops
-    /// (work 3,057) 0.52 s, 1,000 ops (4,980) 1.65 s, 1,500 ops (7,550) 5.4 s; the layered
+    /// (work under 3,100) 0.52 s, 1,000 ops (4,773) 1.65 s, 1,500 ops 5.4 s; the layered
     /// layout 0.25 / 0.37 / 0.59 s. The budget is work, not a clock, so the same model
     /// always gets the same drawing; samples, references and the shared-input chains up
     /// to 620 ops stay with dot (same bytes as before).
