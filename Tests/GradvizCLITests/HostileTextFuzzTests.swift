@@ -79,7 +79,10 @@ final class HostileTextFuzzTests: XCTestCase {
                 continue
             }
             drawn += 1
-            let svg = try Renderer.render(loaded.0, loaded.1, format: .svg, options: RenderOptions())
+            // Both layouts, dot's and gradviz's own, take turns.
+            var options = RenderOptions()
+            options.layout = seed % 2 == 0 ? .dot : .layered
+            let svg = try Renderer.render(loaded.0, loaded.1, format: .svg, options: options)
             let found = try Self.markup(of: svg, seed: seed)
             XCTAssertTrue(found.elements.isSubset(of: allowed.elements), "seed \(seed): elements \(found.elements.subtracting(allowed.elements))")
             XCTAssertTrue(found.attributes.isSubset(of: allowed.attributes), "seed \(seed): attributes \(found.attributes.subtracting(allowed.attributes))")
@@ -121,7 +124,8 @@ final class HostileTextFuzzTests: XCTestCase {
             try Data(json.utf8).write(to: URL(fileURLWithPath: path))
             let runs = [(["-o", "o.svg"], "o.svg"), (["-o", "o.png"], "o.png"), (["-o", "o.pdf"], "o.pdf"),
                         (["-o", "o.dot"], "o.dot"), (["-o", "o.json"], "o.json"), (["-o", "o.html"], "o.html"),
-                        (["--view", "backward", "--theme", "dark", "-o", "b.svg"], "b.svg")]
+                        (["--view", "backward", "--theme", "dark", "-o", "b.svg"], "b.svg"),
+                        (["--layout", "layered", "-o", "l.svg"], "l.svg")]
             for (arguments, output) in round == 0 ? runs : [runs[0]] {
                 let r = try CLI.run([path] + arguments, in: dir)
                 XCTAssertEqual(r.status, 0, "round \(round) \(arguments): \(r.stderr)")
