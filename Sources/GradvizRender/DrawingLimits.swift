@@ -23,9 +23,10 @@ public enum DrawingLimits {
     /// Past this many drawn nodes the command says it is laying out, and how long it took.
     public static let progressAbove = 300
 
-    /// The default of `RenderOptions.maxNodes`: past this many nodes to lay out, the
-    /// drawing keeps the part nearest the outputs and folds the rest into one summary
-    /// node. The layered layout draws 10,000 ops (13,617 nodes) in ~5 s of CPU and
+    /// The default of `RenderOptions.maxNodes`: past this many nodes to lay out (every
+    /// one: Σ nodes, references, ports and outputs too; a graph of 241 nodes whose 120
+    /// steps each read every earlier value lays out 7,367), the drawing keeps the part
+    /// nearest the outputs and folds the rest into one summary node. The layered layout draws 10,000 ops (13,617 nodes) in ~5 s of CPU and
     /// 100,000 ops in ~50 s (bench/render/README.md); past 20,000 nodes the SVG is over
     /// 60 MB, more than a browser opens comfortably. (With dot alone it was 1,500: 3,000
     /// ops took ~60 s.)

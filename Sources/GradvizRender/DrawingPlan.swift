@@ -169,8 +169,28 @@ public struct DrawingPlan {
 
     /// Plans the drawing of `model`. Throws `RenderError` for a `--focus` that names no value.
     public init(model: Model, gradients: Gradients, options: RenderOptions) throws {
-        let p = DrawingPlanner(model: model, grads: gradients, options: options)
+        var p = DrawingPlanner(model: model, grads: gradients, options: options)
         try p.plan()
+        // Count what dot would lay out (Σ nodes, references, ports, outputs, the summary),
+        // not only the graph's nodes: a graph of 241 nodes whose every step reads every
+        // earlier value has 7,367 of them, and dot never finishes. Fold more until it fits;
+        // never start a layout past `maxNodes`.
+        if p.planNodes.count > options.maxNodes {
+            if let focus = options.focus {
+                throw RenderError("--focus \(quoted(focus)) --depth \(options.depth) would lay out \(p.planNodes.count) nodes (with Σ nodes and references), "
+                    + "more than --max-nodes \(options.maxNodes): use a smaller --depth, or raise --max-nodes")
+            }
+            var budget = DrawingPlanner.defaultFoldBudget(options)
+            while p.planNodes.count > options.maxNodes && budget > 1 {
+                budget /= 2
+                p = DrawingPlanner(model: model, grads: gradients, options: options, foldBudget: budget)
+                try p.plan()
+            }
+            if p.planNodes.count > options.maxNodes {
+                throw RenderError("the drawing would lay out \(p.planNodes.count) nodes even with all but the outputs folded, more than --max-nodes \(options.maxNodes): "
+                    + "draw a part with --focus ID --depth K, or raise --max-nodes")
+            }
+        }
         self.model = model
         self.gradients = gradients
         self.options = options

@@ -32,8 +32,13 @@ final class DrawingPlanner {
     var showForward: Bool { options.view != .backward }
     var showBackward: Bool { options.view != .forward }
 
-    init(model: Model, grads: Gradients, options: RenderOptions) {
+    /// Fold to this many kept graph nodes whatever the graph's size (a plan that laid out
+    /// too many nodes is planned again with less kept; see `DrawingPlan.init`).
+    let foldBudget: Int?
+
+    init(model: Model, grads: Gradients, options: RenderOptions, foldBudget: Int? = nil) {
         self.model = model
+        self.foldBudget = foldBudget
         self.grads = grads
         self.options = options
         nodes = model.graph.nodes
@@ -328,11 +333,11 @@ final class DrawingPlanner {
     func applyFolding() {
         let drawable = drawn.filter { $0 }.count
         let estimate = drawable + drawable / 3
-        guard estimate > options.maxNodes else { return }
+        guard foldBudget != nil || estimate > options.maxNodes else { return }
         var keep = [Bool](repeating: false, count: nodes.count)
         var frontier = Array(Set(model.outputs.map(\.node))).sorted()
         var kept = 0
-        let budget = options.maxNodes * DrawingLimits.foldedShare.numerator / DrawingLimits.foldedShare.denominator
+        let budget = foldBudget ?? DrawingPlanner.defaultFoldBudget(options)
         while !frontier.isEmpty {
             let level = frontier.filter { !keep[$0] && drawn[$0] }
             if kept > 0 && kept + level.count > budget { break }
@@ -345,6 +350,10 @@ final class DrawingPlanner {
         for n in nodes.indices where drawn[n] && !keep[n] { drawn[n] = false; folded += 1 }
         messages.append("the graph has \(drawable) nodes: drawing the \(kept) nearest the outputs and folding \(folded) into one summary node; "
             + "draw any part with --focus ID --depth K (or raise --max-nodes)")
+    }
+
+    static func defaultFoldBudget(_ options: RenderOptions) -> Int {
+        options.maxNodes * DrawingLimits.foldedShare.numerator / DrawingLimits.foldedShare.denominator
     }
 
     func applyFocus() throws {

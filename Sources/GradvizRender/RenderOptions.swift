@@ -41,9 +41,10 @@ public struct RenderOptions: Sendable {
     public var layout: Layout = .auto
     /// Gradient-check results to draw, by graph node index (`gradviz check -o report.svg`).
     public var checkMarks: [Int: CheckMark] = [:]
-    /// Past this many drawn nodes (ops, inputs and Σ marks) without `focus`, the drawing
-    /// keeps the values nearest the outputs and folds the rest into one summary node
-    /// (`DrawingLimits.maxNodes`).
+    /// Past this many nodes to lay out (inputs, ops, ports, outputs, Σ nodes, references)
+    /// without `focus`, the drawing keeps the values nearest the outputs and folds the rest
+    /// into one summary node, folding more until it fits; a `focus` that does not fit is
+    /// refused (`DrawingLimits.maxNodes`).
     public var maxNodes: Int = DrawingLimits.maxNodes
     /// Progress messages for long layouts (stderr in the command).
     public var progress: (@Sendable (String) -> Void)?

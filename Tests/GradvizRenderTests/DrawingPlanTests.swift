@@ -77,4 +77,42 @@ final class DrawingPlanTests: XCTestCase {
         XCTAssertEqual(folded.messages.count, 1)
         XCTAssertTrue(folded.messages[0].contains("folding \(folded.folded) into one summary node"))
     }
+
+    /// 120 steps that each concatenate every earlier value: 241 graph nodes, but 7,367
+    /// nodes to lay out (a reference per far use, Σ nodes) on which dot never finishes.
+    /// The limit counts what is laid out: the drawing folds until it fits, and a focus
+    /// that would not fit is refused.
+    func testNodeLimitCountsEveryNodeLaidOut() throws {
+        var nodes: [String] = []
+        var previous = ["\"x\""]
+        for i in 0..<120 {
+            nodes.append("{\"id\": \"c\(i)\", \"op\": \"concat\", \"inputs\": [\(previous.joined(separator: ", "))]}")
+            nodes.append("{\"id\": \"s\(i)\", \"op\": \"sum\", \"inputs\": [\"c\(i)\"], \"attrs\": {\"keepdims\": true}}")
+            previous.append("\"s\(i)\"")
+        }
+        let json = #"{"inputs": {"x": [0.5]}, "outputs": ["s119"], "nodes": ["# + nodes.joined(separator: ",\n") + "]}"
+        XCTAssertGreaterThan(json.utf8.count, 60_000)
+        var unlimited = RenderOptions()
+        unlimited.maxNodes = 1_000_000
+        XCTAssertGreaterThan(try plan(json, unlimited).nodes.count, 7_000)
+
+        var limited = RenderOptions()
+        limited.maxNodes = 1500
+        let p = try plan(json, limited)
+        XCTAssertLessThanOrEqual(p.nodes.count, 1500)
+        XCTAssertGreaterThan(p.folded, 0)
+        XCTAssertEqual(p.nodes.filter { $0.role == .summary }.count, 1)
+        XCTAssertTrue(p.messages.first?.contains("folding \(p.folded) into one summary node") == true, "\(p.messages)")
+        let dot = try Renderer.render(p, format: .dot)
+        XCTAssertTrue(String(decoding: dot, as: UTF8.self).hasPrefix("digraph"))
+
+        var focus = limited
+        focus.focus = "c119"
+        focus.depth = 3
+        XCTAssertThrowsError(try plan(json, focus)) { error in
+            XCTAssertTrue("\(error)".contains("more than --max-nodes 1500: use a smaller --depth"), "\(error)")
+        }
+        focus.depth = 1
+        XCTAssertLessThanOrEqual(try plan(json, focus).nodes.count, 1500)
+    }
 }
