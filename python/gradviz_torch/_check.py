@@ -263,9 +263,15 @@ def _blame(exported, first, matches):
     """The nodes between the first disagreeing value and the values eager autograd tracks
     next: the ops of a custom Function (untracked inside, its output tracked with the
     Function's backward), or else the ops that use the value directly."""
-    fx_of = {id: name for name, id in exported.ids.items()}
-    start = fx_of.get(first.id)
     by_name = {n.name: n for n in exported.fx_nodes}
+    # The FX node that computes the value (a copy shares its source's id: not the copy).
+    fx_of = {}
+    for name, id in exported.ids.items():
+        if name in exported.compared or name not in by_name:
+            fx_of[id] = name
+        else:
+            fx_of.setdefault(id, name)
+    start = fx_of.get(first.id)
     translated = set(by_name)
     users = [u for u in exported.users.get(start, []) if u in translated]
     inside, custom, plain = set(), [], []

@@ -3,6 +3,7 @@ PyTorch eager's (float64) to 1e-10 relative, nodes are grouped by module, drawin
 
 import copy
 import json
+import os
 
 import pytest
 import torch
@@ -90,6 +91,9 @@ def test_draw_returns_a_drawing_that_shows_and_saves(tmp_path):
     assert d._repr_png_() is None
     path = d.save(tmp_path / "mlp.svg")
     assert open(path, "rb").read() == d.data
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
     png = gv.draw(model, args, loss, format="png", rankdir="TB")
     assert png.data[:8] == b"\x89PNG\r\n\x1a\n" and png._repr_png_() == png.data and png._repr_svg_() is None
     # Deterministic: the same model gives the same bytes.
