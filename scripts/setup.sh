@@ -27,9 +27,6 @@ if [ "${1:-}" = "--browser-tests" ]; then
     command -v chromium >/dev/null || test_packages="$test_packages chromium"
     command -v chromedriver >/dev/null || test_packages="$test_packages chromium-driver"
     command -v firefox-esr >/dev/null || command -v firefox >/dev/null || test_packages="$test_packages firefox-esr"
-    python3 -c 'import websocket' 2>/dev/null || test_packages="$test_packages python3-websocket"
-    python3 -c 'import selenium' 2>/dev/null || test_packages="$test_packages python3-selenium"
-    python3 -c 'import pytest' 2>/dev/null || test_packages="$test_packages python3-pytest"
 fi
 # With --install-test (make test): `man`, to read the installed page as a user would.
 if [ "${1:-}" = "--install-test" ]; then
@@ -53,23 +50,31 @@ if [ -z "$config" ] && command -v dot >/dev/null && [ "$(id -u)" -eq 0 ]; then
     dot -c
 fi
 
-# With --python-tests (make test): what gradviz_torch's tests need (python/tests): torch
-# (CPU use; PyPI's wheel), pytest, and nbclient + ipykernel to run samples/pytorch.ipynb.
-[ "${1:-}" = "--python-tests" ] || exit 0
+# Python modules go in with pip for the python3 the tests run (on this kind of machine a
+# pyenv Python, which cannot import what Debian's python3-* packages install).
 python=${PYTHON:-python3}
-if ! command -v "$python" >/dev/null; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "gradviz_torch's tests need python3 and pip. Run: sudo apt-get install -y python3 python3-pip" >&2
-        exit 1
+need_python_modules() {  # $1: modules to import, $2: the pip packages that bring them
+    "$python" -c "import $1" 2>/dev/null && return 0
+    if ! command -v "$python" >/dev/null; then
+        if [ "$(id -u)" -ne 0 ]; then
+            echo "the tests need python3 and pip. Run: sudo apt-get install -y python3 python3-pip" >&2
+            exit 1
+        fi
+        echo "setup: installing python3 python3-pip" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq python3 python3-pip >/dev/null
     fi
-    echo "setup: installing python3 python3-pip" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq python3 python3-pip >/dev/null
-fi
-if ! "$python" -c "import torch, pytest, nbclient, nbformat, ipykernel" 2>/dev/null; then
-    echo "setup: installing torch pytest nbclient nbformat ipykernel (pip)" >&2
+    echo "setup: installing $2 (pip)" >&2
     # Debian's own Python refuses pip installs outside a virtual environment (PEP 668).
     extra=$("$python" -c "import sys, sysconfig, os; print('--break-system-packages' if os.path.exists(os.path.join(sysconfig.get_paths()['stdlib'], 'EXTERNALLY-MANAGED')) and sys.prefix == sys.base_prefix else '')")
-    "$python" -m pip install -q $extra torch pytest nbclient nbformat ipykernel
-fi
+    "$python" -m pip install -q $extra $2
+}
+
+case "${1:-}" in
+    # selenium drives Chromium; websocket-client speaks WebDriver BiDi to Firefox.
+    --browser-tests) need_python_modules "selenium, pytest, websocket" "selenium pytest websocket-client" ;;
+    # gradviz_torch's tests (python/tests): torch (CPU use; PyPI's wheel), pytest, and
+    # nbclient + ipykernel to run samples/pytorch.ipynb.
+    --python-tests) need_python_modules "torch, pytest, nbclient, nbformat, ipykernel" "torch pytest nbclient nbformat ipykernel" ;;
+esac
