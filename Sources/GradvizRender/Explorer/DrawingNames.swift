@@ -47,6 +47,45 @@ struct DrawingNames {
         })
     }
 
+    /// Every element of the SVG the page can point at, from the plan: `[svg id, role, graph
+    /// node, output, consumer, slot]` (-1 where it does not apply). Roles: input, op, port,
+    /// output, sum, reference, summary for nodes; forward, backward, output-edge, seed,
+    /// sum-total for edges. The page reads what an element shows from here, not from its id.
+    func writeElements(_ w: inout JSONWriter) {
+        func write(_ id: String, _ role: String, _ value: ValueID?, _ use: DrawingPlan.Use?) {
+            w.beginArray()
+            w.value(id); w.value(role)
+            for x in [value?.node, value?.output, use?.node, use?.slot] { w.value(x ?? -1) }
+            w.endArray()
+        }
+        w.beginArray()
+        for node in plan.nodes {
+            let role: String
+            switch node.role {
+            case .input: role = "input"
+            case .op: role = "op"
+            case .port: role = "port"
+            case .output: role = "output"
+            case .sum: role = "sum"
+            case .reference: role = "reference"
+            case .summary: role = "summary"
+            }
+            write(node.id, role, node.value ?? node.graphNode.map { ValueID(node: $0) }, node.use)
+        }
+        for edge in plan.edges {
+            let role: String
+            switch edge.role {
+            case .forward: role = "forward"
+            case .backward: role = "backward"
+            case .output: role = "output-edge"
+            case .seed: role = "seed"
+            case .sumTotal: role = "sum-total"
+            }
+            write(edge.id, role, edge.value, edge.use)
+        }
+        w.endArray()
+    }
+
     func key(_ n: Int) -> String { plan.key(n) }
     func valueName(_ v: ValueID) -> String { plan.valueName(v) }
     func isDrawn(_ n: Int) -> Bool { drawn.contains(n) }

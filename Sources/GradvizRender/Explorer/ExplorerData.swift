@@ -50,6 +50,8 @@ struct ExplorerData {
         w.beginArray()
         for n in nodes.indices { writeNode(n, &w) }
         w.endArray()
+        w.key("elements")
+        drawing.writeElements(&w)
         w.key("outputs")
         w.beginArray()
         for v in model.outputs {

@@ -137,42 +137,31 @@ const sumElement = new Map();    // value key -> Σ node element
 const edgeElements = new Map();  // "n:slot" -> [forward, backward] edge elements
 const outEdgeElements = new Map(); // value key -> its output's edges
 const sumEdgeElement = new Map();  // value key -> Σ-to-value edge
+// The plan's list of SVG elements ([id, role, node, output, consumer, slot]) says what
+// each one shows; nothing is guessed from ids.
 function indexDrawing() {
   if (!svg) return;
-  for (const g of svg.querySelectorAll('g.node, g.edge')) {
-    const parts = g.id.split('-');
-    let info = null;
-    if (g.id.startsWith('node-') && nodeById.has(g.id.slice(5))) {
-      const n = nodeById.get(g.id.slice(5));
-      info = { type: 'node', n: n };
-      nodeElement.set(n, g);
-    } else if (parts[0] === 'output' || parts[0] === 'sum') {
-      const v = valueNode.get(g.id.slice(parts[0].length + 1));
-      if (v) {
-        info = { type: parts[0], n: v[0], k: v[1] };
-        (parts[0] === 'output' ? outputElement : sumElement).set(vkey(v[0], v[1]), g);
-      }
-    } else if (parts[0] === 'ref' && parts.length === 4) {
-      const v = valueNode.get(parts[1]), c = nodeById.get(parts[2]);
-      if (v && c !== undefined) info = { type: 'ref', n: v[0], k: v[1], consumer: c, slot: Number(parts[3]) };
-    } else if ((parts[0] === 'f' || parts[0] === 'b') && parts.length === 3 && /^[0-9]+$/.test(parts[2]) && nodeById.has(parts[1])) {
-      const n = nodeById.get(parts[1]), slot = Number(parts[2]);
-      info = { type: 'edge', n: n, slot: slot, dir: parts[0] };
-      const key = n + ':' + slot;
-      if (!edgeElements.has(key)) edgeElements.set(key, []);
-      edgeElements.get(key).push(g);
-    } else if ((parts[0] === 'f' || parts[0] === 'b') && (parts[1] === 'out' || parts[1] === 'sum')) {
-      const v = valueNode.get(parts.slice(2).join('-'));
-      if (v) {
-        const key = vkey(v[0], v[1]);
-        info = { type: parts[1] === 'out' ? 'output' : 'sum', n: v[0], k: v[1], edge: true };
-        if (parts[1] === 'out') { if (!outEdgeElements.has(key)) outEdgeElements.set(key, []); outEdgeElements.get(key).push(g); }
-        else sumEdgeElement.set(key, g);
-      }
-    } else if (g.id === 'folded') {
-      info = { type: 'folded' };
+  const push = (map, key, el) => { if (!map.has(key)) map.set(key, []); map.get(key).push(el); };
+  for (const [id, role, n, k, consumer, slot] of data.elements) {
+    const el = document.getElementById(id);
+    if (!el) continue;
+    const key = vkey(n, k);
+    let info;
+    switch (role) {
+      case 'input': case 'op': case 'port': info = { type: 'node', n: n }; nodeElement.set(n, el); break;
+      case 'output': info = { type: 'output', n: n, k: k }; outputElement.set(key, el); break;
+      case 'sum': info = { type: 'sum', n: n, k: k }; sumElement.set(key, el); break;
+      case 'reference': info = { type: 'ref', n: n, k: k, consumer: consumer, slot: slot }; break;
+      case 'summary': info = { type: 'folded' }; break;
+      case 'forward': case 'backward':
+        info = { type: 'edge', n: consumer, slot: slot, dir: role[0] };
+        push(edgeElements, consumer + ':' + slot, el);
+        break;
+      case 'output-edge': case 'seed': info = { type: 'output', n: n, k: k, edge: true }; push(outEdgeElements, key, el); break;
+      case 'sum-total': info = { type: 'sum', n: n, k: k, edge: true }; sumEdgeElement.set(key, el); break;
+      default: continue;
     }
-    if (info) elementInfo.set(g, info);
+    elementInfo.set(el, info);
   }
 }
 """#
