@@ -69,7 +69,7 @@ struct Check: ParsableCommand {
         if let reason = report.nothingToCheck { throw UserError("\(model.file): nothing to check: \(reason)") }
         try writeStandardOutput(report.table(failuresOnly: failuresOnly))
         if let output, let reportFormat {
-            try writeOutput(try report.file(reportFormat, check: options, drawing: drawing.renderOptions), to: output)
+            try writeOutput(try report.file(reportFormat, check: options, drawing: drawing.renderOptions(for: reportFormat)), to: output)
         }
         if !report.passed { throw ExitCode(1) }
     }

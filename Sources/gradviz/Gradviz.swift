@@ -93,8 +93,8 @@ struct DrawingOptions: ParsableArguments {
     var focus: String?
     @Option(help: "With --focus: how many edges away from it to draw (default 2).")
     var depth: Int?
-    @Option(name: .customLong("max-nodes"), help: "Past this many nodes, draw the part nearest the outputs (or --focus) and say what was folded.")
-    var maxNodes: Int = DrawingLimits.maxNodes
+    @Option(name: .customLong("max-nodes"), help: "Past this many nodes, draw the part nearest the outputs (or --focus) and say what was folded (default 20000; 1500 in an .html explorer, which then opens in about a second).")
+    var maxNodes: Int?
     @Option(help: "Mark gradient edges whose norm is below this (an exactly-zero gradient is not marked).")
     var vanish: Double = 1e-7
     @Option(help: "Mark gradient edges whose norm is above this.")
@@ -113,15 +113,24 @@ struct DrawingOptions: ParsableArguments {
             guard focus != nil else { throw ValidationError("--depth needs --focus ID: it counts edges away from that value") }
             guard depth >= 0 else { throw ValidationError("--depth must be ≥ 0, got \(depth)") }
         }
-        guard maxNodes >= 1 else { throw ValidationError("--max-nodes must be ≥ 1, got \(maxNodes)") }
+        if let maxNodes, maxNodes < 1 { throw ValidationError("--max-nodes must be ≥ 1, got \(maxNodes)") }
         guard vanish >= 0, explode > vanish else { throw ValidationError("--vanish must be ≥ 0 and below --explode") }
+    }
+
+    /// The options for drawing into `format`: the explorer page draws fewer nodes by
+    /// default (`Explorer.maxDrawnNodes`: its SVG is parsed by a browser), the numbers of
+    /// every node are in it all the same.
+    func renderOptions(for format: OutputFormat) -> RenderOptions {
+        var o = renderOptions
+        if format == .html, maxNodes == nil { o.maxNodes = Explorer.maxDrawnNodes }
+        return o
     }
 
     var renderOptions: RenderOptions {
         var o = RenderOptions()
         o.view = view; o.rankdir = rankdir.uppercased(); o.theme = theme; o.precision = precision
         o.focus = focus; o.depth = depth ?? o.depth; o.vanish = vanish; o.explode = explode; o.colorBy = colorBy
-        o.maxNodes = maxNodes
+        o.maxNodes = maxNodes ?? DrawingLimits.maxNodes
         o.layout = layout
         o.progress = { printError($0) }
         return o
@@ -188,7 +197,7 @@ struct Render: ParsableCommand {
             clock.lap(format.rawValue)
             try writeOutput(bytes, to: output)
         } else {
-            var options = drawing.renderOptions
+            var options = drawing.renderOptions(for: format)
             options.checkMarks = try marks.checkMarks(for: model)
             if format == .html {
                 let bytes = try Explorer.page(model, grads, options: options)

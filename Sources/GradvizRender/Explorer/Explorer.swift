@@ -5,6 +5,14 @@ import GradvizModel
 /// `gradviz model.json -o graph.html`: the explorer, one self-contained page to pan, zoom,
 /// search, collapse and step through a graph (docs/explorer.md).
 public enum Explorer {
+    /// How many nodes the page's drawing holds by default (`--max-nodes` to change it):
+    /// past it the drawing keeps the part nearest the outputs, the page still every
+    /// number. The browser parses the whole SVG before anything is interactive: the whole
+    /// drawing of a 10,000-op DAG is a 47 MB page, ~45 s to interactive in headless
+    /// Chromium on the project machine (loaded), folded at 1,500 nodes it is ~7 MB and
+    /// ~1-2 s (bench/explorer).
+    public static let maxDrawnNodes = 1_500
+
     /// The page for a computed model. The drawing inside is the one `-o out.svg` writes with
     /// the same options; `check` turns it into a check report (`gradviz check -o report.html`;
     /// pass the check's marks in `options.checkMarks` as for an SVG report).
