@@ -42,13 +42,14 @@ public struct CheckReport {
     /// each checked op marked (svg, png, pdf, dot).
     public func file(_ format: OutputFormat, check options: GradCheck.Options, drawing: RenderOptions) throws -> [UInt8] {
         if format == .json { return json(options: options) }
+        let grads = try model.backward()
         var o = drawing
-        o.checkMarks = marks()
+        o.checkMarks = marks(grads, options: options)
         if format == .html {
             let check = ExplorerCheck(items: items, options: options, subjects: items.map(subject))
-            return try Explorer.page(model, try model.backward(), options: o, check: check)
+            return try Explorer.page(model, grads, options: o, check: check)
         }
-        return try Renderer.render(model, try model.backward(), format: format, options: o)
+        return try Renderer.render(model, grads, format: format, options: o)
     }
 
     public var passed: Bool { items.allSatisfy(\.passed) }
@@ -244,23 +245,58 @@ public struct CheckReport {
         return w.fileBytes()
     }
 
-    /// Marks for the drawing: per checked op node, pass or fail and the side-by-side values.
-    public func marks() -> [Int: CheckMark] {
+    /// Marks for the drawing: per checked op node, passed, failed or not checked (its
+    /// output is not finite at these inputs: nothing to compare, nothing blamed). On a
+    /// failed slot, the numbers of one test: finite differences of the op alone for the
+    /// model's own upstream gradient, i.e. what the ∇ drawn on that edge should be; when
+    /// that upstream hides the error (a zero gradient), the op check's own numbers with its
+    /// random upstream gradient, labelled so. `grads` are the model's gradients.
+    public func marks(_ grads: Gradients? = nil, options: GradCheck.Options = GradCheck.Options()) -> [Int: CheckMark] {
         var marks: [Int: CheckMark] = [:]
+        var worst: [Int: Double] = [:]
         for item in items {
             guard case .op(let n, let slot) = item.subject else { continue }
-            var mark = marks[n] ?? CheckMark(passed: true, kink: false, summary: "", slots: [:])
-            mark.passed = mark.passed && item.passed
-            mark.kink = mark.kink || !item.result.kinks.isEmpty
-            if let worst = item.result.mismatches.first {
-                mark.slots[slot] = "analytic \(short(worst.analytic)) vs numeric \(short(worst.numeric))"
-            } else if let p = item.problem {
-                mark.slots[slot] = p
+            var mark = marks[n] ?? CheckMark(verdict: .passed, kink: false, summary: "", slots: [:])
+            let r = item.result
+            let failed = disagrees(item) || (!r.nonFinite && !r.nonFiniteGradient.isEmpty)
+            if failed { mark.verdict = .failed } else if r.nonFinite, mark.verdict == .passed { mark.verdict = .unchecked }
+            mark.kink = mark.kink || !r.kinks.isEmpty
+            mark.infiniteDerivative = mark.infiniteDerivative || !r.infiniteDerivative.isEmpty
+            if failed {
+                worst[n] = Swift.max(worst[n] ?? 0, r.maxRelError.isNaN ? 1 : r.maxRelError)
+                if let expected = grads.flatMap({ expectedGradient(n, slot, $0, options) }) {
+                    mark.expected[slot] = expected
+                    mark.slots[slot] = "(the op alone, same upstream gradient)"
+                } else if let p = item.problem {
+                    mark.slots[slot] = p
+                } else if let bad = r.mismatches.first ?? r.nonFiniteGradient.first {
+                    mark.slots[slot] = "✗ op check, random upstream gradient: backward \(short(bad.analytic)) vs finite differences \(short(bad.numeric))\(at(item, bad.index))"
+                }
             }
-            mark.summary = mark.passed ? "gradient check passed" : "gradient check FAILED: max rel err \(sci(item.result.maxRelError))"
+            switch mark.verdict {
+            case .passed: mark.summary = "op check passed"
+            case .failed: mark.summary = "op check FAILED: max rel err \(sci(worst[n] ?? 1))"
+            case .unchecked: mark.summary = "op check not possible: its output is NaN/Inf at these inputs"
+            }
             marks[n] = mark
         }
         return marks
+    }
+
+    /// The finite-difference gradient of node `n`'s input `slot` for the model's own upstream
+    /// gradient, when it disagrees with the backward (so the drawing can show the two side
+    /// by side); nil for a large input (the op check's sampled numbers are shown instead).
+    func expectedGradient(_ n: Int, _ slot: Int, _ grads: Gradients, _ options: GradCheck.Options) -> Tensor? {
+        let node = model.graph.nodes[n]
+        guard let op = node.op, slot < node.inputs.count else { return nil }
+        let inputs = node.inputs.map(model.graph.value)
+        guard inputs[slot].count <= 4096 else { return nil }
+        let upstream = node.values.indices.map { k in grads[ValueID(node: n, output: k)] ?? Tensor.zeros(node.values[k].shape) }
+        var all = options
+        all.samples = nil
+        guard let results = try? GradCheck.check(op, inputs: inputs, upstream: upstream, options: all), slot < results.count,
+              let r = results[slot], !r.nonFinite, !r.passed else { return nil }
+        return Tensor(shape: inputs[slot].shape, data: r.numeric)
     }
 }
 

@@ -121,8 +121,11 @@ public struct DrawingPlan {
         /// that inherits them (`.inherited`).
         public let nonFinite: NonFiniteMark?
         public let gradientMark: GradientMark?
-        /// A failed gradient check of this use: "analytic 0.31 vs numeric 0.62".
+        /// A failed gradient check of this use: which test and what it found.
         public let checkNote: String?
+        /// A failed gradient check of this use: the finite-difference gradient for the
+        /// model's own upstream gradient, what the ∇ on this edge should be.
+        public let checkExpected: Tensor?
     }
 
     /// A box around the nodes of a `group` path component or of a composite call.

@@ -128,7 +128,7 @@ final class DrawingPlanner {
             mark = .inherited
         }
         let check = options.checkMarks[n]
-        if let check { classes.append(check.passed ? "check-passed" : "check-failed") }
+        if let check { classes.append(check.verdict == .passed ? "check-passed" : check.failed ? "check-failed" : "check-unchecked") }
         graphNodeIndex[n] = addNode(key(n), id: "node-\(key(n))", role: role, classes: classes, cluster: cluster, graphNode: n,
                                     nonFinite: mark, check: check)
     }
@@ -181,15 +181,15 @@ final class DrawingPlanner {
     func addEdge(key: String, id: String, role: DrawingPlan.EdgeRole, tail: Int, head: Int, value: ValueID, use: Use?,
                  tensor: Tensor, classes: [String], slotName: String? = nil, fromReference: Bool = false, onLongestPath: Bool = false,
                  nonFinite: DrawingPlan.NonFiniteMark? = nil, gradientMark: DrawingPlan.GradientMark? = nil,
-                 checkNote: String? = nil) {
+                 checkNote: String? = nil, checkExpected: Tensor? = nil) {
         planEdges.append(DrawingPlan.Edge(key: key, id: id, role: role, tail: tail, head: head, value: value, use: use,
                                           tensor: tensor, classes: classes, slotName: slotName, fromReference: fromReference,
                                           onLongestPath: onLongestPath, nonFinite: nonFinite, gradientMark: gradientMark,
-                                          checkNote: checkNote))
+                                          checkNote: checkNote, checkExpected: checkExpected))
     }
 
     func addBackward(key: String, id: String, role: DrawingPlan.EdgeRole, tail: Int, head: Int, value: ValueID, use: Use?,
-                     gradient g: Tensor, note: String?) {
+                     gradient g: Tensor, note: String?, expected: Tensor? = nil) {
         var classes = ["backward"]
         var mark: DrawingPlan.GradientMark?
         let norm = NumberFormat.norm(g)
@@ -205,10 +205,10 @@ final class DrawingPlanner {
             mark = .vanishing
             classes.append("vanishing")
         }
-        if note != nil { classes.append("check-failed") }
+        if note != nil || expected != nil { classes.append("check-failed") }
         if role == .sumTotal { classes.append("sum-total") }
         addEdge(key: key, id: id, role: role, tail: tail, head: head, value: value, use: use, tensor: g, classes: classes,
-                gradientMark: mark, checkNote: note)
+                gradientMark: mark, checkNote: note, checkExpected: expected)
     }
 
     static let commutative: Set<String> = ["add", "mul", "maximum", "minimum"]
@@ -249,9 +249,9 @@ final class DrawingPlanner {
             if showBackward, let g = grads.edge(node: n, slot: slot) {
                 let tail = referenceNode(v, use: use)
                     ?? (graphNodeIndex[v.node] != nil && needsSum(v) ? sumNode(v) : producer)
-                let note = options.checkMarks[n].flatMap { $0.passed ? nil : $0.slots[slot] }
+                let failed = options.checkMarks[n].flatMap { $0.failed ? $0 : nil }
                 addBackward(key: "b\(n).\(slot)", id: "b-\(edgeID)", role: .backward, tail: tail, head: consumer, value: v,
-                            use: use, gradient: g, note: note)
+                            use: use, gradient: g, note: failed?.slots[slot], expected: failed?.expected[slot])
             }
         }
     }

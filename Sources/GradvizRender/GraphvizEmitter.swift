@@ -143,7 +143,7 @@ struct GraphvizEmitter {
             g["color"] = palette.dimmed
             g["fontcolor"] = palette.dimmed
         }
-        if let check = p.check, !check.passed {
+        if let check = p.check, check.failed {
             g["color"] = palette.bad
             g["penwidth"] = "3"
         }
@@ -220,7 +220,7 @@ struct GraphvizEmitter {
         case nil:
             if let range = plan.gradientRange { color = magnitudeColor(NumberFormat.norm(p.tensor), range) }
         }
-        if p.checkNote != nil {
+        if p.checkNote != nil || p.checkExpected != nil {
             color = palette.bad
             e["penwidth"] = "2.5"
         }

@@ -43,7 +43,27 @@ public struct DrawingLabels {
         }
         legend.append("<FONT COLOR=\"\(palette.paramLine)\">■ parameter</FONT>  <FONT COLOR=\"\(palette.dataLine)\">■ data</FONT>  <FONT COLOR=\"\(palette.outputLine)\">■ output</FONT>")
         rows.append("<TR><TD ALIGN=\"LEFT\"><FONT POINT-SIZE=\"9\">\(legend.joined(separator: "   "))</FONT></TD></TR>")
+        if let marks = marksLegend() { rows.append("<TR><TD ALIGN=\"LEFT\"><FONT POINT-SIZE=\"9\">\(marks)</FONT></TD></TR>") }
         return "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"2\">\(rows.joined())</TABLE>"
+    }
+
+    /// What each debugging mark in this drawing means (only the marks it has).
+    func marksLegend() -> String? {
+        let checks = plan.nodes.compactMap(\.check)
+        var items: [String] = []
+        if checks.contains(where: \.passed) {
+            items.append("<FONT COLOR=\"\(palette.good)\">✓ op check passed: its backward agrees with finite differences at the inputs it gets here</FONT>")
+        }
+        if checks.contains(where: \.failed) {
+            items.append("<FONT COLOR=\"\(palette.bad)\">✗ red outline: op check failed; its red gradient edge also shows what finite differences give for the same upstream gradient</FONT>")
+        }
+        if checks.contains(where: { $0.verdict == .unchecked }) {
+            items.append("<FONT COLOR=\"\(palette.muted)\">– not checked: its output is NaN/Inf at these inputs (not blamed)</FONT>")
+        }
+        if plan.nodes.contains(where: { $0.nonFinite == .origin }) {
+            items.append("<FONT COLOR=\"\(palette.bad)\">⚠ red outline: first NaN/Inf (grey dashed: values that inherit it)</FONT>")
+        }
+        return items.isEmpty ? nil : items.joined(separator: "   ")
     }
 
     /// Escaped text with `<BR/>` at line breaks (and long lines wrapped at spaces).
@@ -110,10 +130,15 @@ public struct DrawingLabels {
     /// The text beside a node that carries a mark: where NaN/Inf start, a check's result.
     public func xlabel(_ i: Int) -> String? {
         let node = plan.nodes[i]
-        if let check = node.check {
-            return check.passed ? (check.kink ? "✓ (kink)" : "✓") : "✗ " + check.summary
+        let origin = node.nonFinite == .origin ? "⚠ first NaN/Inf" : nil
+        guard let check = node.check else { return origin }
+        let mark: String
+        switch check.verdict {
+        case .passed: mark = check.kink ? "✓ (kink)" : check.infiniteDerivative ? "✓ (infinite derivative)" : "✓"
+        case .failed: mark = "✗ " + check.summary
+        case .unchecked: mark = "– not checked"
         }
-        return node.nonFinite == .origin ? "⚠ first NaN/Inf" : nil
+        return origin.map { $0 + "  " + mark } ?? mark
     }
 
     func portParameter(_ n: Int) -> String {
@@ -282,6 +307,7 @@ public struct DrawingLabels {
             var text = "∇ " + fmt.compact(e.tensor)
             if e.gradientMark == .exploding { text += "\n⚠ exploding" }
             if e.gradientMark == .vanishing { text += "\n⚠ vanishing" }
+            if let expected = e.checkExpected { text += "\n✗ finite differences: " + fmt.compact(expected) }
             if let note = e.checkNote { text += "\n" + note }
             return text
         }
@@ -300,6 +326,7 @@ public struct DrawingLabels {
         case .backward:
             let use = e.use!
             var tip = "∂objective/∂\(name) along its use by \(plan.title(use.node)) (\(inputName(use))):\n" + fmt.full(e.tensor)
+            if let expected = e.checkExpected { tip += "\nfinite differences for the same upstream gradient:\n" + fmt.full(expected) }
             if let note = e.checkNote { tip += "\n" + note }
             return tip
         case .seed:

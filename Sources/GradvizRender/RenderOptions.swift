@@ -54,16 +54,33 @@ public struct RenderOptions: Sendable {
 
 /// The result of checking one op node's backward, as the drawing shows it.
 public struct CheckMark: Sendable {
-    public var passed: Bool
+    public enum Verdict: Sendable { case passed, failed, unchecked }
+    /// passed (✓), failed (✗, red outline), or unchecked: the op's output is not finite
+    /// at the inputs it receives, so there was nothing to compare (neutral, not blamed).
+    public var verdict: Verdict
+    public var passed: Bool {
+        get { verdict == .passed }
+        set { verdict = newValue ? .passed : .failed }
+    }
+    public var failed: Bool { verdict == .failed }
     /// Some checked element sits at a kink (relu at 0, a tie of max): reported, not failed.
     public var kink: Bool
-    /// One line, e.g. "gradient check FAILED: max rel err 5.0e-01".
+    /// Some checked element sits where the derivative is infinite (sqrt at 0): not failed.
+    public var infiniteDerivative = false
+    /// One line, e.g. "op check FAILED: max rel err 5.0e-01".
     public var summary: String
-    /// Per input slot: "analytic 0.31 vs numeric 0.62".
+    /// Per input slot of a failed op: what the drawing says beside that gradient edge.
     public var slots: [Int: String]
+    /// Per input slot of a failed op: the finite-difference gradient for the same upstream
+    /// gradient as the model's, i.e. what the ∇ drawn on that edge should be.
+    public var expected: [Int: Tensor] = [:]
 
     public init(passed: Bool, kink: Bool, summary: String, slots: [Int: String]) {
-        self.passed = passed
+        self.init(verdict: passed ? .passed : .failed, kink: kink, summary: summary, slots: slots)
+    }
+
+    public init(verdict: Verdict, kink: Bool, summary: String, slots: [Int: String]) {
+        self.verdict = verdict
         self.kink = kink
         self.summary = summary
         self.slots = slots
