@@ -17,6 +17,7 @@ For each size it prints one Markdown row:
 
     python3 bench/explorer/run.py              # sizes 100 1000 2000 5000 10000
     python3 bench/explorer/run.py 100 1000     # chosen sizes
+    GRADVIZ=path/to/gradviz python3 bench/explorer/run.py   # that binary, no build
 """
 import os
 import pathlib
@@ -84,7 +85,7 @@ requestAnimationFrame(frame);
 
 def main():
     sizes = [int(s) for s in sys.argv[1:]] or [100, 1000, 2000, 5000, 10000]
-    binary = build()
+    binary = os.environ.get("GRADVIZ") or build()
     driver = browser()
     print("| ops | write .html (.svg) | file size | interactive (deep link answered) | search → details | frames: median / p95 |")
     print("|---:|---:|---:|---:|---:|---:|")
