@@ -70,6 +70,7 @@ enum BLAS {
 extension Array where Element == Double {
     /// An array of `count` elements that `body` must write in full (a product with beta 0,
     /// a copy) before anyone reads them: no zero-filling of memory about to be overwritten.
+    @inlinable @usableFromInline
     init(writing count: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) {
         self.init(unsafeUninitializedCapacity: count) { buffer, initialized in
             if count > 0 { body(buffer.baseAddress!) }

@@ -64,7 +64,12 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
     /// Applies `f` to every element.
     @inlinable
     public func map(_ f: (Double) -> Double) -> Tensor {
-        Tensor(shape: shape, data: data.map(f))
+        // A plain loop into uninitialized storage: Array.map appends element by element,
+        // with a capacity check each time, which keeps the loop from being vectorized.
+        let out = [Double](writing: count) { out in
+            data.withUnsafeBufferPointer { src in for i in 0..<src.count { out[i] = f(src[i]) } }
+        }
+        return Tensor(shape: shape, data: out)
     }
 
     public var description: String {
@@ -181,10 +186,11 @@ extension Tensor {
     @inlinable
     public static func zip(_ a: Tensor, _ b: Tensor, _ f: (Double, Double) -> Double) -> Tensor {
         if a.shape == b.shape {
-            var out = [Double](repeating: 0, count: a.count)
-            a.data.withUnsafeBufferPointer { x in
-                b.data.withUnsafeBufferPointer { y in
-                    for i in 0..<x.count { out[i] = f(x[i], y[i]) }
+            let out = [Double](writing: a.count) { out in
+                a.data.withUnsafeBufferPointer { x in
+                    b.data.withUnsafeBufferPointer { y in
+                        for i in 0..<x.count { out[i] = f(x[i], y[i]) }
+                    }
                 }
             }
             return Tensor(shape: a.shape, data: out)

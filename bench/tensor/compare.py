@@ -7,15 +7,18 @@ bench/tensor, alternating the two in every round so both see the same machine.
 For each model and round:
   compute   forward and backward in process, warm: `gradviz-bench tensor M --reps 3` and
             `torch_model.py M --reps 3` (medians of the 3)
-  process   the whole process from model file to result file, cold:
-            `gradviz M -o result.json` and `torch_model.py M -o result.json` (the same
-            file: every value, gradient and edge gradient), wall clock and peak RSS
-            (/usr/bin/time), with each side's own breakdown (GRADVIZ_TIMING=1)
+  process   the whole process, cold, wall clock and peak RSS (/usr/bin/time):
+            `gradviz M -o result.json`, with its breakdown (GRADVIZ_TIMING=1), and
+            `torch_model.py M` (import, inputs, forward, backward, no file); in the first
+            round only (it is slow: Python's json), `torch_model.py M -o result.json`,
+            the same file as gradviz's (every value, gradient and edge gradient)
 Prints the medians over rounds as a Markdown table. --check compares the two result
-files of the first round (bench/compare_results.py, rtol 1e-8). Needs a release build:
+files of the first round (bench/compare_results.py, rtol 1e-8); every round's gradviz
+result file must be byte-identical to the first. Needs a release build:
 swift build -c release --scratch-path .build-bench --product gradviz --product gradviz-bench
 """
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -41,6 +44,14 @@ def timed(cmd, env=None):
     return wall, peak_kb / 1024, p.stdout, p.stderr
 
 
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 24):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def phases(stderr):
     """GRADVIZ_TIMING lines ('gradviz: json 12.3 ms') as {phase: seconds}."""
     out = {}
@@ -56,6 +67,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--torch-file", default="matmul-1200,cnn,transformer",
+                    help="models for which PyTorch also writes the result file (minutes for the largest)")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     py = sys.executable
@@ -68,6 +81,7 @@ def main():
     for name in args.models.split(","):
         model = os.path.join(HERE, name + ".json")
         r = {k: [] for k in ("g_fw", "g_bw", "t_fw", "t_bw", "g_wall", "t_wall", "g_peak", "t_peak", "g_cpeak", "t_cpeak")}
+        first = None
         g_phases, t_parts = [], []
         for rnd in range(args.rounds):
             _, _, out, _ = timed([os.path.join(BIN, "gradviz-bench"), "tensor", model, "--reps", "3", "--json", "--quiet"])
@@ -79,31 +93,46 @@ def main():
             gres, tres = os.path.join(OUT, name + "-gradviz.json"), os.path.join(OUT, name + "-torch.json")
             wall, peak, _, err = timed([os.path.join(BIN, "gradviz"), model, "-o", gres], env)
             r["g_wall"].append(wall); r["g_peak"].append(peak); g_phases.append(phases(err))
-            wall, peak, out, _ = timed([py, torch_model, model, "-o", tres])
+            digest = sha256(gres)
+            if first is None:
+                first = digest
+            elif digest != first:
+                sys.exit(f"compare.py: {name}: gradviz's result file differs from the first round's")
+            wall, peak, out, _ = timed([py, torch_model, model])
             r["t_wall"].append(wall); r["t_peak"].append(peak); t_parts.append(json.loads(out))
+            t_file = t_file_peak = t_file_write = float("nan")
+            if rnd == 0 and name in args.torch_file.split(","):
+                t_file, t_file_peak, out, _ = timed([py, torch_model, model, "-o", tres])
+                t_file_write = json.loads(out)["write"]
+                if args.check:
+                    subprocess.run([py, os.path.join(ROOT, "bench", "compare_results.py"), gres, tres, "--rtol", "1e-8"], check=True)
+                os.remove(tres)
+            if rnd == 0:
+                file_times = (t_file, t_file_peak, t_file_write)
             print(f"{name} round {rnd + 1}: compute gradviz {g['forward_s'] + g['backward_s']:.3f} s, torch "
-                  f"{t['forward_warm'] + t['backward_warm']:.3f} s; process gradviz {r['g_wall'][-1]:.2f} s, torch {wall:.2f} s",
-                  file=sys.stderr)
-            if args.check and rnd == 0:
-                subprocess.run([py, os.path.join(ROOT, "bench", "compare_results.py"), gres, tres, "--rtol", "1e-8"], check=True)
+                  f"{t['forward_warm'] + t['backward_warm']:.3f} s; process gradviz {r['g_wall'][-1]:.2f} s, torch {wall:.2f} s "
+                  f"(with the result file {file_times[0]:.2f} s)", file=sys.stderr)
         m = {k: statistics.median(v) for k, v in r.items()}
         gp = {k: statistics.median(p.get(k, 0) for p in g_phases) for k in ("graph", "backward", "json", "write")}
-        tp = {k: statistics.median(p[k] for p in t_parts) for k in ("import", "forward", "backward", "write")}
+        tp = {k: statistics.median(p[k] for p in t_parts) for k in ("import", "forward", "backward")}
         size = os.path.getsize(os.path.join(OUT, name + "-gradviz.json")) / 2**20
-        rows.append((name, m, gp, tp, size))
+        rows.append((name, m, gp, tp, size, file_times))
+        with open(os.path.join(OUT, f"results-{name}.json"), "w") as f:
+            json.dump({"raw": r, "gradviz_phases": g_phases, "torch_parts": t_parts, "torch_file": file_times}, f)
 
-    print("| model | gradviz compute (fw + bw) | PyTorch compute | ratio | gradviz process | PyTorch process | ratio | peak RSS gradviz / PyTorch (process) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for name, m, gp, tp, size in rows:
+    print("| model | compute: gradviz (fw + bw) | PyTorch | ratio | process: gradviz -o result.json | PyTorch, no file | ratio | PyTorch, same file | peak RSS: gradviz / PyTorch (process, no file) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, m, gp, tp, size, (t_file, t_file_peak, _) in rows:
         gc, tc = m["g_fw"] + m["g_bw"], m["t_fw"] + m["t_bw"]
         print(f"| {name} | {gc:.3f} s ({m['g_fw']:.3f} + {m['g_bw']:.3f}) | {tc:.3f} s ({m['t_fw']:.3f} + {m['t_bw']:.3f}) | {gc / tc:.2f} "
-              f"| {m['g_wall']:.2f} s | {m['t_wall']:.2f} s | {m['g_wall'] / m['t_wall']:.2f} | {m['g_peak']:.0f} / {m['t_peak']:.0f} MiB |")
+              f"| {m['g_wall']:.2f} s | {m['t_wall']:.2f} s | {m['g_wall'] / m['t_wall']:.2f} | {t_file:.1f} s "
+              f"| {m['g_peak']:.0f} / {m['t_peak']:.0f} MiB |")
     print()
     print("Where the whole process goes (medians, s), result file size:")
-    for name, m, gp, tp, size in rows:
+    for name, m, gp, tp, size, (_, _, t_file_write) in rows:
         print(f"- {name} ({size:.0f} MiB of JSON): gradviz graph+forward {gp['graph']:.2f}, backward {gp['backward']:.2f}, "
               f"JSON {gp['json']:.2f}, write {gp['write']:.2f}; PyTorch import {tp['import']:.2f}, forward {tp['forward']:.2f}, "
-              f"backward {tp['backward']:.2f}, write {tp['write']:.2f}")
+              f"backward {tp['backward']:.2f}; its result file {t_file_write:.1f}")
 
 
 if __name__ == "__main__":

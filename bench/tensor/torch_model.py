@@ -159,7 +159,7 @@ def main():
             if record and v.requires_grad:
                 v = v.view_as(v)
                 v.retain_grad()
-                edges.append((i, node.get("id") or ",".join(node["outputs"]), slot, v))
+                edges.append((i, node.get("id") or node["outputs"][0], slot, v))  # as gradviz names it
             ins.append(v)
         outs = run(node["op"], ins, node.get("attrs", {}))
         for name, y in zip(node.get("outputs") or [node["id"]], outs):
