@@ -148,6 +148,7 @@ public struct JSONWriter {
     /// `[2, 3]` gives `[[a, b, c], [d, e, f]]`. The innermost arrays stay on one line in
     /// pretty style.
     public mutating func tensor(_ data: [Double], shape: [Int]) {
+        if shape.isEmpty && data.count == 1 { return value(data[0]) }
         precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == data.count,
                      "tensor data does not match its shape")
         writeTensor(data, shape: shape[...], offset: 0)
@@ -231,11 +232,13 @@ public struct JSONWriter {
             // "-0" would be read back as the integer 0 by many readers (Python's json).
             out.append(contentsOf: "-0.0".utf8)
         } else if abs(d) < 1e15 && Double(Int64(d)) == d {
-            out.append(contentsOf: String(Int64(d)).utf8)
+            var text = String(Int64(d))
+            text.withUTF8 { out.append(contentsOf: $0) }
         } else {
             // Swift's description is the shortest representation that round-trips, and
             // its forms ("0.1", "1e-07", "1.5e+300", "1000000000000000.0") are all valid JSON.
-            out.append(contentsOf: d.description.utf8)
+            var text = d.description
+            text.withUTF8 { out.append(contentsOf: $0) }
         }
     }
 
