@@ -68,6 +68,7 @@ final class DrawingPlanner {
         for n in nodes.indices where drawn[n] {
             for k in nodes[n].values.indices { addSumTotal(ValueID(node: n, output: k)) }
         }
+        if let message { messages.append(message(planNodes.count)) }
     }
 
     // MARK: Nodes
@@ -348,13 +349,18 @@ final class DrawingPlanner {
             frontier = next.sorted()
         }
         for n in nodes.indices where drawn[n] && !keep[n] { drawn[n] = false; folded += 1 }
-        messages.append("the graph has \(drawable) nodes: drawing the \(kept) nearest the outputs and folding \(folded) into one summary node; "
-            + "draw any part with --focus ID --depth K (or raise --max-nodes)")
+        message = { laidOut in
+            "the graph has \(drawable) nodes: drawing the \(kept) nearest the outputs (\(laidOut) to lay out with Σ nodes, references and outputs) "
+                + "and folding \(self.folded) into one summary node; draw any part with --focus ID --depth K (or raise --max-nodes)"
+        }
     }
 
     static func defaultFoldBudget(_ options: RenderOptions) -> Int {
         options.maxNodes * DrawingLimits.foldedShare.numerator / DrawingLimits.foldedShare.denominator
     }
+
+    /// The folding or focus message, given the number of nodes the plan lays out.
+    var message: ((Int) -> String)?
 
     func applyFocus() throws {
         guard let focus = options.focus else { applyFolding(); return }
@@ -384,9 +390,14 @@ final class DrawingPlanner {
             }
             frontier = next.sorted()
         }
+        // Counted as folding counts them: the graph's nodes but its constants (drawn in
+        // the label of the op that reads them).
+        let drawable = drawn.filter { $0 }.count
         for n in nodes.indices where distance[n] < 0 { drawn[n] = false }
         let kept = drawn.filter { $0 }.count
-        messages.append("--focus \(focus) --depth \(options.depth): drawing \(kept) of \(nodes.count) nodes")
+        message = { laidOut in
+            "--focus \(focus) --depth \(self.options.depth): drawing \(kept) of the graph's \(drawable) nodes (\(laidOut) to lay out with Σ nodes, references and outputs)"
+        }
     }
 
     // MARK: Colour by gradient magnitude

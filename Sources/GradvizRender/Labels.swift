@@ -229,8 +229,10 @@ public struct DrawingLabels {
                 "<TR><TD><FONT POINT-SIZE=\"9\">Σ \(escapeForHTMLLabel(equation)) = <B>\(escapeForHTMLLabel(fmt.term(total)))</B></FONT></TD></TR>",
             ])
         }
+        // Norms do not add: the terms' norms, then the summed tensor itself.
+        let norms = shown.joined(separator: ", ")
         return table([
-            "<TR><TD><FONT POINT-SIZE=\"9\">Σ of \(terms.count) uses =</FONT></TD></TR>",
+            "<TR><TD><FONT POINT-SIZE=\"9\">Σ of \(terms.count) uses: \(escapeForHTMLLabel(norms)) =</FONT></TD></TR>",
             "<TR><TD><FONT POINT-SIZE=\"9\"><B>\(htmlLines(fmt.preview(total), align: "CENTER"))</B></FONT></TD></TR>",
         ])
     }
@@ -300,7 +302,11 @@ public struct DrawingLabels {
         switch e.role {
         case .forward, .output:
             let text = fmt.compact(e.tensor)
-            return e.slotName.map { "\($0): " + text } ?? text
+            // The position of the input, where the order matters: "① 2" into the first
+            // operand of b − a. Not "a: 2": slot names (a, b, x) collide with the model's
+            // own names and read as an assignment. The tooltip names the slot.
+            guard let slot = e.use?.slot, e.slotName != nil else { return text }
+            return DrawingLabels.ordinal(slot) + " " + text
         case .sumTotal:
             return nil
         case .backward, .seed:
@@ -334,6 +340,11 @@ public struct DrawingLabels {
         case .sumTotal:
             return "total gradient of \(name):\n" + fmt.full(e.tensor)
         }
+    }
+
+    /// ①, ②, … ⑳ for input slot 0, 1, … 19; "#21" past them.
+    static func ordinal(_ slot: Int) -> String {
+        slot < 20 ? String(UnicodeScalar(0x2460 + UInt32(slot))!) : "#\(slot + 1)"
     }
 
     func inputName(_ use: DrawingPlan.Use) -> String { graph.nodes[use.node].op!.info.inputName(use.slot) }

@@ -115,4 +115,52 @@ final class DrawingPlanTests: XCTestCase {
         focus.depth = 1
         XCTAssertLessThanOrEqual(try plan(json, focus).nodes.count, 1500)
     }
+
+    /// micrograd's example: with variables a and b, the edge from b into `b - a` read
+    /// "a: 2". The position shows where order matters, never a name and a colon.
+    func testSlotsAreShownByPositionNotAsAssignments() throws {
+        let p = try plan(#"{"inputs": {"a": 3, "b": 2}, "nodes": [{"id": "d", "op": "sub", "inputs": ["b", "a"]}, {"id": "e", "op": "mul", "inputs": ["d", "a"]}]}"#)
+        let labels = DrawingLabels(p)
+        func text(_ id: String) -> String? { labels.text(edge: p.edges.firstIndex { $0.id == id }!) }
+        XCTAssertEqual(text("f-d-0"), "① 2")
+        XCTAssertEqual(text("f-d-1"), "② 3")
+        XCTAssertEqual(text("f-e-0"), "-1")  // mul: order does not matter
+        for e in p.edges.indices { XCTAssertFalse(labels.text(edge: e)?.contains(":") ?? false) }
+        XCTAssertTrue(labels.tooltip(edge: p.edges.firstIndex { $0.id == "f-d-0" }!)!.contains("b → d (a)"))
+    }
+
+    func testEveryOpHasItsOwnSymbol() {
+        var seen: [String: String] = [:]
+        for type in OpRegistry.all {
+            let info = type.info
+            XCTAssertNil(seen[info.symbol], "\(info.name) and \(seen[info.symbol] ?? "") both draw \(info.symbol)")
+            seen[info.symbol] = info.name
+        }
+    }
+
+    /// A tensor Σ lists its terms (their norms) as the scalar Σ lists its numbers.
+    func testTensorSumShowsItsTerms() throws {
+        let p = try plan(#"{"inputs": {"x": [1, 2]}, "nodes": [{"id": "a", "expr": "x * 2"}, {"id": "b", "expr": "x * x"}, {"id": "L", "expr": "sum(a + b)"}]}"#)
+        guard case .html(let html) = DrawingLabels(p).label(p.node(named: "sum:x")!) else { return XCTFail() }
+        // ∂/∂x through a: [2, 2] (‖·‖ 2.828); through each slot of x * x: x = [1, 2] (2.236).
+        XCTAssertTrue(html.contains("Σ of 3 uses: ‖2.828‖, ‖2.236‖, ‖2.236‖ ="), html)
+    }
+
+    /// Folding and focus count the same nodes: the graph's nodes but its constants, and
+    /// the nodes laid out.
+    func testFoldingAndFocusCountTheSameNodes() throws {
+        var nodes = [#"{"id": "v0", "expr": "x * 2"}"#]
+        for i in 1..<30 { nodes.append("{\"id\": \"v\(i)\", \"expr\": \"v\(i - 1) * 2\"}") }
+        let json = #"{"inputs": {"x": 1}, "nodes": ["# + nodes.joined(separator: ",") + "]}"
+        var focus = RenderOptions()
+        focus.focus = "v29"
+        focus.depth = 100
+        let all = try plan(json, focus)
+        XCTAssertEqual(all.messages, ["--focus v29 --depth 100: drawing 31 of the graph's 31 nodes (\(all.nodes.count) to lay out with Σ nodes, references and outputs)"])
+        var fold = RenderOptions()
+        fold.maxNodes = 20
+        let folded = try plan(json, fold)
+        XCTAssertTrue(folded.messages[0].hasPrefix("the graph has 31 nodes: drawing the "), folded.messages[0])
+        XCTAssertTrue(folded.messages[0].contains("(\(folded.nodes.count) to lay out"), folded.messages[0])
+    }
 }

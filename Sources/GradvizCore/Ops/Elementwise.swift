@@ -165,7 +165,7 @@ public struct Pow: BinaryElementwise {
 }
 
 public struct Maximum: BinaryElementwise {
-    public static let info = OpInfo(name: "maximum", symbol: "max", inputs: ab,
+    public static let info = OpInfo(name: "maximum", symbol: "maximum", inputs: ab,
         gradient: "da = g * [a > b] + g/2 * [a = b];  db likewise (a NaN sends g to both)",
         summary: "elementwise max; ties split the gradient evenly")
     public init() {}
@@ -179,7 +179,7 @@ public struct Maximum: BinaryElementwise {
 }
 
 public struct Minimum: BinaryElementwise {
-    public static let info = OpInfo(name: "minimum", symbol: "min", inputs: ab,
+    public static let info = OpInfo(name: "minimum", symbol: "minimum", inputs: ab,
         gradient: "da = g * [a < b] + g/2 * [a = b];  db likewise (a NaN sends g to both)",
         summary: "elementwise min; ties split the gradient evenly")
     public init() {}
@@ -193,7 +193,7 @@ public struct Minimum: BinaryElementwise {
 }
 
 public struct Neg: UnaryElementwise, NoAttributes {
-    public static let info = OpInfo(name: "neg", symbol: "−", inputs: x1, gradient: "dx = -g", summary: "-x")
+    public static let info = OpInfo(name: "neg", symbol: "neg", inputs: x1, gradient: "dx = -g", summary: "-x")
     public init() {}
     public func value(_ x: Double) -> Double { -x }
     public func derivative(_ x: Double, _ y: Double) -> Double { -1 }
