@@ -8,16 +8,21 @@ set -euo pipefail
 have_graphviz() { pkg-config --exists libgvc 2>/dev/null && [ -f /usr/include/graphviz/gvc.h ]; }
 have_openblas() { pkg-config --exists openblas 2>/dev/null; }
 
-if ! have_graphviz || ! have_openblas; then
-    packages="libgraphviz-dev graphviz pkg-config fonts-dejavu-core libopenblas-dev"
+# Installs Debian packages ($2...) as root, or says which to install; $1 says who needs them.
+apt_install() {
+    local who=$1; shift
     if [ "$(id -u)" -ne 0 ]; then
-        echo "gradviz needs: $packages. Run: sudo apt-get install -y $packages" >&2
+        echo "$who need: $*. Run: sudo apt-get install -y $*" >&2
         exit 1
     fi
-    echo "setup: installing $packages" >&2
+    echo "setup: installing $*" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq $packages >/dev/null
+    apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! have_graphviz || ! have_openblas; then
+    apt_install "gradviz and its tests" libgraphviz-dev graphviz pkg-config fonts-dejavu-core libopenblas-dev
 fi
 
 # With --browser-tests (make test): what the explorer's browser tests need: headless
@@ -32,16 +37,8 @@ fi
 if [ "${1:-}" = "--install-test" ]; then
     command -v man >/dev/null || test_packages="$test_packages man-db"
 fi
-if [ -n "$test_packages" ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "the tests need:$test_packages. Run: sudo apt-get install -y$test_packages" >&2
-        exit 1
-    fi
-    echo "setup: installing$test_packages" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq $test_packages >/dev/null
-fi
+# shellcheck disable=SC2086 # the list splits into packages
+[ -z "$test_packages" ] || apt_install "the tests" $test_packages
 
 # Without the plugin configuration Graphviz recognizes no layout and no format;
 # Debian's postinst writes it, `dot -c` rewrites it.
@@ -55,16 +52,7 @@ fi
 python=${PYTHON:-python3}
 need_python_modules() {  # $1: modules to import, $2: the pip packages that bring them
     "$python" -c "import $1" 2>/dev/null && return 0
-    if ! command -v "$python" >/dev/null; then
-        if [ "$(id -u)" -ne 0 ]; then
-            echo "the tests need python3 and pip. Run: sudo apt-get install -y python3 python3-pip" >&2
-            exit 1
-        fi
-        echo "setup: installing python3 python3-pip" >&2
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq python3 python3-pip >/dev/null
-    fi
+    command -v "$python" >/dev/null || apt_install "the tests" python3 python3-pip
     echo "setup: installing $2 (pip)" >&2
     # Debian's own Python refuses pip installs outside a virtual environment (PEP 668).
     extra=$("$python" -c "import sys, sysconfig, os; print('--break-system-packages' if os.path.exists(os.path.join(sysconfig.get_paths()['stdlib'], 'EXTERNALLY-MANAGED')) and sys.prefix == sys.base_prefix else '')")
