@@ -47,6 +47,29 @@ struct NumberFormat {
         return s.squareRoot()
     }
 
+    /// What a label or the explorer says of a large tensor: min, mean and max of its finite
+    /// elements (nil when none is finite; on a tie such as -0.0 and 0.0 the first one), the
+    /// norm of all of them.
+    struct Statistics {
+        var finiteCount = 0
+        var min = Double.nan, mean = Double.nan, max = Double.nan
+        var norm = 0.0
+
+        init(_ t: Tensor) {
+            var lo = Double.infinity, hi = -Double.infinity, sum = 0.0, squares = 0.0
+            for x in t.data {
+                squares += x * x
+                guard x.isFinite else { continue }
+                if finiteCount == 0 || x < lo { lo = x }
+                if finiteCount == 0 || x > hi { hi = x }
+                sum += x
+                finiteCount += 1
+            }
+            norm = squares.squareRoot()
+            if finiteCount > 0 { min = lo; mean = sum / Double(finiteCount); max = hi }
+        }
+    }
+
     /// Short text for an edge label: the number for a scalar, the first values of a small
     /// tensor, statistics of a large one. Lines are separated by "\n".
     func preview(_ t: Tensor) -> String {
@@ -58,13 +81,12 @@ struct NumberFormat {
         if t.count <= 4 {
             lines.append("\(NumberFormat.shape(t.shape)) [" + t.data.map(number).joined(separator: ", ") + "]")
         } else {
-            let finite = t.data.filter(\.isFinite)
+            let stats = Statistics(t)
             lines.append("\(NumberFormat.shape(t.shape)) [" + t.data.prefix(3).map(number).joined(separator: ", ") + ", …]")
-            if !finite.isEmpty {
-                let mean = finite.reduce(0, +) / Double(finite.count)
-                lines.append("min \(number(finite.min()!)) μ \(number(mean)) max \(number(finite.max()!))")
+            if stats.finiteCount > 0 {
+                lines.append("min \(number(stats.min)) μ \(number(stats.mean)) max \(number(stats.max))")
             }
-            lines.append("‖·‖ \(number(NumberFormat.norm(t)))")
+            lines.append("‖·‖ \(number(stats.norm))")
         }
         if let bad = nonFinite(t) { lines.append(bad) }
         return lines.joined(separator: "\n")

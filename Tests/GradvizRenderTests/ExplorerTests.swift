@@ -78,6 +78,25 @@ final class ExplorerTests: XCTestCase {
         XCTAssertEqual(w["mean"]?.doubleValue, 2499.5)
     }
 
+    /// The explorer's statistics and an edge label's are one computation, so they agree
+    /// even where min and max are ambiguous.
+    func testStatisticsSkipNonFiniteAndKeepTheFirstOfATie() {
+        let s = NumberFormat.Statistics(Tensor(shape: [5], data: [-0.0, .nan, 0.0, -.infinity, 3]))
+        XCTAssertEqual(s.finiteCount, 3)
+        XCTAssertEqual(s.min.sign, .minus)
+        XCTAssertEqual(s.max, 3)
+        XCTAssertEqual(s.mean, 1)
+        XCTAssertTrue(s.norm.isNaN)  // as torch.linalg.norm: a NaN element makes it NaN
+        let ties = NumberFormat.Statistics(Tensor(shape: [2], data: [0.0, -0.0]))
+        XCTAssertEqual(ties.max.sign, .plus)
+        XCTAssertEqual(ties.min.sign, .plus)
+        let none = NumberFormat.Statistics(Tensor(shape: [2], data: [.nan, .infinity]))
+        XCTAssertEqual(none.finiteCount, 0)
+        XCTAssertTrue(none.min.isNaN && none.mean.isNaN && none.max.isNaN)
+        let label = NumberFormat(precision: 4).preview(Tensor(shape: [5], data: [-0.0, .nan, 0.0, -.infinity, 3]))
+        XCTAssertTrue(label.contains("min 0 μ 1 max 3"), label)
+    }
+
     func testTheEnginesOrderAndLocalDerivatives() throws {
         let html = try page(#"{"inputs": {"x": -2, "y": 5, "z": -4}, "nodes": [{"id": "q", "op": "add", "inputs": ["x", "y"]}, {"id": "L", "op": "mul", "inputs": ["q", "z"]}]}"#)
         let start = try XCTUnwrap(html.range(of: "id=\"gv-data\">"))

@@ -186,18 +186,13 @@ struct ExplorerData {
         w.endArray()
         if t.count > limit {
             // The whole tensor's statistics, since the page only has its first elements.
-            var lo = Double.infinity, hi = -Double.infinity, sum = 0.0, squares = 0.0, finite = 0
-            for x in t.data {
-                squares += x * x
-                guard x.isFinite else { continue }
-                lo = min(lo, x); hi = max(hi, x); sum += x; finite += 1
-            }
+            let stats = NumberFormat.Statistics(t)
             w.key("count"); w.value(t.count)
-            w.key("min"); w.value(finite > 0 ? lo : .nan)
-            w.key("mean"); w.value(finite > 0 ? sum / Double(finite) : .nan)
-            w.key("max"); w.value(finite > 0 ? hi : .nan)
-            w.key("norm"); w.value(squares.squareRoot())
-            w.key("nonfinite"); w.value(t.count - finite)
+            w.key("min"); w.value(stats.min)
+            w.key("mean"); w.value(stats.mean)
+            w.key("max"); w.value(stats.max)
+            w.key("norm"); w.value(stats.norm)
+            w.key("nonfinite"); w.value(t.count - stats.finiteCount)
         }
         w.endObject()
     }
