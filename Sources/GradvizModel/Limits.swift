@@ -41,24 +41,23 @@ struct Cost {
     /// backward pass counted as twice the forward.
     init(_ plan: Plan) {
         let nodes = plan.nodes
-        for node in nodes {
+        func shape(_ r: PlanRef) -> [Int] { nodes[r.node].shapes[r.output] }
+        for n in nodes.indices {   // (by index: a copy of each node would retain its arrays)
             bytes += Cost.bytesPerNode
             var out = 0.0
-            for s in node.shapes { out += Double(Tensor.count(of: s)) }
+            for s in nodes[n].shapes { out += Double(Tensor.count(of: s)) }
             bytes += 16 * out
-            guard case .op(let op) = node.kind else { continue }
+            guard case .op(let op) = nodes[n].kind else { continue }
+            let inputs = nodes[n].inputs
             var reads = 0.0
-            for r in node.inputs { reads += Double(Tensor.count(of: nodes[r.node].shapes[r.output])) }
+            for r in inputs { reads += Double(Tensor.count(of: shape(r))) }
             bytes += 8 * reads
             let forward: Double
-            switch op.name {
-            case "matmul":
-                let a = nodes[node.inputs[0].node].shapes[node.inputs[0].output]
-                forward = 2 * out * Double(a.last ?? 1)
-            case "conv2d":
-                let w = nodes[node.inputs[1].node].shapes[node.inputs[1].output]
-                forward = 2 * out * Double(w.dropFirst().reduce(1, *))
-            default:
+            if op is Matmul {
+                forward = 2 * out * Double(shape(inputs[0]).last ?? 1)
+            } else if op is Conv2d {
+                forward = 2 * out * Double(shape(inputs[1]).dropFirst().reduce(1, *))
+            } else {
                 forward = out + reads
             }
             flops += 3 * forward

@@ -101,13 +101,8 @@ public struct ModelLoader {
     }
 
     public func load(_ bytes: [UInt8], phase: (String) -> Void = { _ in }) throws -> Model {
-        let root: JSONValue
-        do { root = try JSONValue.parse(bytes) } catch {
-            throw ModelError(file: file, position: error.position, message: "invalid JSON: \(error.message)")
-        }
-        phase("parse")
         let planner = Planner(file: file)
-        try planner.read(try ModelDecoder(file: file).decode(root))
+        try planner.read(try decode(bytes, phase: phase))
         try planner.plan.check(limits)
         phase("plan")
         let model = try planner.plan.build()
@@ -116,4 +111,15 @@ public struct ModelLoader {
     }
 
     public func load(_ text: String) throws -> Model { try load(Array(text.utf8)) }
+
+    /// The typed model file. The JSON tree lives only inside this call: it is freed before
+    /// the plan grows, whose memory then reuses its memory.
+    func decode(_ bytes: [UInt8], phase: (String) -> Void) throws -> ModelFile {
+        let root: JSONValue
+        do { root = try JSONValue.parse(bytes) } catch {
+            throw ModelError(file: file, position: error.position, message: "invalid JSON: \(error.message)")
+        }
+        phase("parse")
+        return try ModelDecoder(file: file).decode(root)
+    }
 }

@@ -15,7 +15,6 @@ struct PlanNode {
     var inputs: [PlanRef]
     var names: [String]
     var shapes: [[Int]]
-    var annotations: NodeAnnotations
     /// Where the file wrote it: its input or node, for messages.
     var place: Place
 }
@@ -37,6 +36,9 @@ struct Plan {
     var nodes: [PlanNode] = []
     var outputs: [PlanRef] = []
     var seeds: [PlanRef: Tensor] = [:]
+    /// What the file says about a node beyond its computation, by node index: only the
+    /// nodes that have any (most have none), as `Model.annotations`.
+    var annotations: [Int: NodeAnnotations] = [:]
     var calls: [String: Model.Call] = [:]
     var functions: [String: FunctionDef] = [:]
 
@@ -44,18 +46,19 @@ struct Plan {
     func build() throws -> Model {
         let graph = Graph()
         graph.reserveCapacity(nodes.count)
-        for node in nodes {
-            switch node.kind {
+        // (By index: `for node in nodes` would copy every node, retaining each of its arrays.)
+        for n in nodes.indices {
+            switch nodes[n].kind {
             case .input(.literal(let t), let requiresGradient):
-                graph.addInput(node.names[0], t, requiresGradient: requiresGradient)
+                graph.addInput(nodes[n].names[0], t, requiresGradient: requiresGradient)
             case .input(.generated(let initializer), let requiresGradient):
-                graph.addInput(node.names[0], initializer.tensor(), requiresGradient: requiresGradient)
+                graph.addInput(nodes[n].names[0], initializer.tensor(), requiresGradient: requiresGradient)
             case .constant(let d):
                 graph.addConstant(Tensor(d))
             case .op(let op):
                 // A value its shape cannot rule out (a class index out of range) fails here.
-                do { try graph.record(op, node.inputs, names: node.names) } catch {
-                    throw ModelError(file: file, position: node.place.position, message: "\(node.place.what): \(error.message)")
+                do { try graph.record(op, nodes[n].inputs, names: nodes[n].names) } catch {
+                    throw ModelError(file: file, position: nodes[n].place.position, message: "\(nodes[n].place.what): \(error.message)")
                 }
             }
         }
@@ -66,8 +69,6 @@ struct Plan {
         for n in nodes.indices {
             for (k, name) in nodes[n].names.enumerated() where !name.isEmpty { namedValues.append((name, ValueID(node: n, output: k))) }
         }
-        var annotations: [Int: NodeAnnotations] = [:]
-        for n in nodes.indices where !nodes[n].annotations.isEmpty { annotations[n] = nodes[n].annotations }
         return Model(file: file, name: name, description: description, graph: graph, outputs: outputs, seeds: seeds,
                      namedValues: namedValues, calls: calls, functions: functions, lines: nodes.map(\.place.position.line),
                      annotations: annotations)

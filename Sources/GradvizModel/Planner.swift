@@ -7,15 +7,17 @@ final class Planner: ExprDomain {
     let file: String
     var plan: Plan
     var table = FunctionTable([:])
-    /// Every id the file declares (inputs and node outputs): where, and its value once the
-    /// id is defined. Every id is an ASCII identifier, for which String's == is byte
-    /// equality; a name that is not one is never looked up (see `entry`), so ids match byte
-    /// for byte (docs/model-format.md, "Ids") and never by canonical equivalence.
-    var ids: [String: Id] = [:]
-    struct Id {
-        var position: SourcePosition
-        var ref: PlanRef?
-    }
+    /// Every id the file declares, by name: its index in declaration order (the inputs,
+    /// then each node's ids, as the file lists them). Every id is an ASCII identifier, for
+    /// which String's == is byte equality; a name that is not one is never looked up (see
+    /// `declaration`), so ids match byte for byte (docs/model-format.md, "Ids") and never
+    /// by canonical equivalence.
+    var ids: [String: Int] = [:]
+    /// Where each declared id is written, by declaration index.
+    var positions: [SourcePosition] = []
+    /// The value of each id defined so far, by declaration index: ids are defined in the
+    /// order they are declared, so declaration i is defined when i < values.count.
+    var values: [PlanRef] = []
     /// Generated names (declared ones are in `ids`): generated ids avoid both.
     var generated: Set<String> = []
     var counters: [String: Int] = [:]
@@ -62,8 +64,9 @@ final class Planner: ExprDomain {
         table = try FunctionTable.check(m.functions, file: file)
         plan.functions = table.functions
         nodes.reserveCapacity(m.inputs.count + 2 * m.nodes.count)
-        for input in m.inputs { readInput(input) }
-        for node in m.nodes { try readNode(node) }
+        // (By index: `for node in m.nodes` would copy every declaration, retaining its parts.)
+        for i in m.inputs.indices { readInput(m.inputs[i]) }
+        for i in m.nodes.indices { try readNode(m.nodes[i]) }
         try readOutputs(m)
         try readSeeds(m)
         for r in plan.outputs where plan.seeds[r] == nil && Tensor.count(of: shape(r)) != 1 {
@@ -75,9 +78,11 @@ final class Planner: ExprDomain {
     /// from a typo and generated ids never collide with a user's.
     func declareIds(_ m: ModelFile) throws {
         ids.reserveCapacity(m.inputs.count + m.nodes.count)
-        for input in m.inputs { try declare(input.id, what: "input id") }
-        for node in m.nodes {
-            for n in node.names { try declare(n, what: node.hasOutputsKey ? "output id" : "node id") }
+        positions.reserveCapacity(m.inputs.count + m.nodes.count)
+        values.reserveCapacity(m.inputs.count + m.nodes.count)
+        for i in m.inputs.indices { try declare(m.inputs[i].id, what: "input id") }
+        for i in m.nodes.indices {
+            for n in m.nodes[i].names { try declare(n, what: m.nodes[i].hasOutputsKey ? "output id" : "node id") }
         }
     }
 
@@ -85,30 +90,34 @@ final class Planner: ExprDomain {
         guard isIdentifier(id.text) else {
             throw fail("\(what) \(quoted(id.text)) is not a valid id (letters, digits, _ and ., not starting with a digit or .)", at: id.position)
         }
-        if let first = ids.updateValue(Id(position: id.position), forKey: id.text) {
-            throw fail("duplicate id \(quoted(id.text)) (first defined at \(first.position))", at: id.position)
+        if let first = ids.updateValue(positions.count, forKey: id.text) {
+            throw fail("duplicate id \(quoted(id.text)) (first defined at \(positions[first]))", at: id.position)
         }
+        positions.append(id.position)
     }
 
-    /// The entry of `name`, if the file declares it (see `ids`).
-    func entry(_ name: String) -> Id? { isIdentifier(name) ? ids[name] : nil }
+    /// The declaration index of `name`, if the file declares it (see `ids`).
+    func declaration(_ name: String) -> Int? { isIdentifier(name) ? ids[name] : nil }
+
+    /// The value of `name`, if the file declares it and it is defined by now.
+    func definedValue(_ name: String) -> PlanRef? { declaration(name).flatMap { $0 < values.count ? values[$0] : nil } }
 
     func readInput(_ input: InputDecl) {
-        let annotations = NodeAnnotations(label: input.label, doc: input.doc)
         let ref = append(PlanNode(kind: .input(input.value, requiresGradient: input.requiresGradient), inputs: [], names: [input.id.text],
-                                  shapes: [input.shape], annotations: annotations,
-                                  place: Place(position: input.id.position, names: [input.id.text], isInput: true)))
-        ids[input.id.text]!.ref = ref
+                                  shapes: [input.shape], place: Place(position: input.id.position, names: [input.id.text], isInput: true)))
+        if let label = input.label { plan.annotations[ref.node, default: NodeAnnotations()].label = label }
+        if let doc = input.doc { plan.annotations[ref.node, default: NodeAnnotations()].doc = doc }
+        values.append(ref)
     }
 
     func readOutputs(_ m: ModelFile) throws {
         guard let outputs = m.outputs else {
             guard let last = m.nodes.last else { throw fail("\"nodes\" is empty: there is nothing to compute", at: m.nodesPosition) }
-            plan.outputs = last.names.map { ids[$0.text]!.ref! }
+            plan.outputs = last.names.map { definedValue($0.text)! }
             return
         }
         for item in outputs {
-            guard let r = entry(item.text)?.ref else { throw fail("\"outputs\": " + undefinedId(item.text), at: item.position) }
+            guard let r = definedValue(item.text) else { throw fail("\"outputs\": " + undefinedId(item.text), at: item.position) }
             guard !plan.outputs.contains(r) else { throw fail("\"outputs\": \(quoted(item.text)) is listed twice", at: item.position) }
             plan.outputs.append(r)
         }
@@ -116,7 +125,7 @@ final class Planner: ExprDomain {
 
     func readSeeds(_ m: ModelFile) throws {
         for s in m.seeds {
-            guard let r = entry(s.id.text)?.ref, plan.outputs.contains(r) else {
+            guard let r = definedValue(s.id.text), plan.outputs.contains(r) else {
                 throw fail("\"seed\": \(quoted(s.id.text)) is not an output (outputs: \(plan.outputs.map(name).joined(separator: ", ")))", at: s.id.position)
             }
             guard s.value.shape == shape(r) else {
@@ -140,20 +149,20 @@ final class Planner: ExprDomain {
         }
         // Its group on everything it expanded into, its label and doc on its result.
         if let group = node.group {
-            for i in first..<nodes.count { nodes[i].annotations.group = group }
+            for i in first..<nodes.count { plan.annotations[i, default: NodeAnnotations()].group = group }
         }
-        if let label = node.label { nodes[result.node].annotations.label = label }
-        if let doc = node.doc { nodes[result.node].annotations.doc = doc }
-        for (k, n) in names.enumerated() { ids[n]!.ref = PlanRef(node: result.node, output: result.output + k) }
+        if let label = node.label { plan.annotations[result.node, default: NodeAnnotations()].label = label }
+        if let doc = node.doc { plan.annotations[result.node, default: NodeAnnotations()].doc = doc }
+        for k in names.indices { values.append(PlanRef(node: result.node, output: result.output + k)) }
     }
 
     /// Resolves a name used by the node being read.
     func lookup(_ name: String, at position: SourcePosition, column: Int? = nil) throws -> PlanRef {
-        let entry = entry(name)
-        if let r = entry?.ref { return r }
+        let declared = declaration(name)
+        if let i = declared, i < values.count { return values[i] }
         let place = column.map { "\(context.what), expr column \($0)" } ?? context.what
-        if let later = entry?.position {
-            throw fail("\(place): \(quoted(name)) is defined later (at \(later)); a node may only use ids defined before it", at: position)
+        if let i = declared {
+            throw fail("\(place): \(quoted(name)) is defined later (at \(positions[i])); a node may only use ids defined before it", at: position)
         }
         throw fail("\(place): " + undefinedId(name), at: position)
     }
@@ -166,7 +175,7 @@ final class Planner: ExprDomain {
             let has = foreign.isEmpty ? "" : "it has \(foreign.joined(separator: ", ")); "
             return "undefined id \(quoted(name)) (\(has)an id is ASCII letters, digits, _ and ., matched byte for byte)"
         }
-        let defined = ids.compactMap { $0.value.ref != nil ? $0.key : nil }.sorted()
+        let defined = ids.compactMap { $0.value < values.count ? $0.key : nil }.sorted()
         guard let near = nearestName(to: name, in: defined) else { return "undefined id \(quoted(name))" }
         return "undefined id \(quoted(name)) (did you mean \(quoted(near))?)"
     }
@@ -283,7 +292,7 @@ final class Planner: ExprDomain {
 
     /// Appends an op node after checking its size; returns its first output (output k is
     /// `PlanRef(node: first.node, output: k)`).
-    func append(_ op: any Op, _ args: [PlanRef], shapes: [[Int]], names: [String], annotations: NodeAnnotations = NodeAnnotations()) throws -> PlanRef {
+    func append(_ op: any Op, _ args: [PlanRef], shapes: [[Int]], names: [String], annotations: NodeAnnotations? = nil) throws -> PlanRef {
         guard nodes.count < ModelLoader.maxNodes else {
             throw fail("the model expands to more than \(ModelLoader.maxNodes) nodes", at: context.place.position)
         }
@@ -292,10 +301,14 @@ final class Planner: ExprDomain {
                 throw OpError("\(op.name) would produce \(shapeText(s)), more than \(ModelLoader.maxElements) elements")
             }
         }
-        var a = annotations
-        a.calls = context.calls
         // Every name here is already taken: declared by the file, or generated.
-        return append(PlanNode(kind: .op(op), inputs: args, names: names, shapes: shapes, annotations: a, place: context.place))
+        let ref = append(PlanNode(kind: .op(op), inputs: args, names: names, shapes: shapes, place: context.place))
+        if annotations != nil || !context.calls.isEmpty {
+            var a = annotations ?? NodeAnnotations()
+            a.calls = context.calls
+            plan.annotations[ref.node] = a
+        }
+        return ref
     }
 
     /// A fresh generated id below `base`: base.1, base.2, ... skipping every taken name.
@@ -319,15 +332,15 @@ final class Planner: ExprDomain {
     // MARK: ExprDomain: expanding into plan nodes
 
     func constant(_ value: Double) throws -> PlanRef {
-        append(PlanNode(kind: .constant(value), inputs: [], names: [""], shapes: [[]], annotations: NodeAnnotations(), place: context.place))
+        append(PlanNode(kind: .constant(value), inputs: [], names: [""], shapes: [[]], place: context.place))
     }
 
     func apply(_ op: any Op, _ args: [PlanRef], offset: Int) throws -> PlanRef {
         do {
             let shapes = try op.outputShapes(self.shapes(args))
             let name = nameFor(offset: offset)
-            var annotations = NodeAnnotations()
-            if name == context.rootName, context.depth == 0, let text = context.expression { annotations.expr = text }
+            var annotations: NodeAnnotations?
+            if name == context.rootName, context.depth == 0, let text = context.expression { annotations = NodeAnnotations(expr: text) }
             return try append(op, args, shapes: shapes, names: [name], annotations: annotations)
         } catch let error as OpError {
             throw ExprFailure(message: error.message, offset: offset)
