@@ -32,6 +32,11 @@ public enum DrawingLimits {
     /// ops took ~60 s.)
     public static let maxNodes = 20_000
 
+    /// A graph of up to this many nodes (or `maxNodes`, if more) is planned unfolded first,
+    /// so the folding message can say which `--max-nodes` draws all of it; past it the graph
+    /// is over any limit it can be under, and planning it whole would be wasted time.
+    public static let unfoldedPlanCheckedUpTo = 50_000
+
     /// `auto` lays out with dot up to this much work: the nodes plus a virtual node for
     /// every rank an edge crosses (`LayeredLayout.dotWork`), past it with the layered
     /// layout. dot's CPU time on the random DAGs of bench/render, whole process: 600 ops

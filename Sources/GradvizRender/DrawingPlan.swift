@@ -14,7 +14,8 @@ import GradvizModel
 /// - a Σ node where the backward edges of a value used several times meet (the sum
 ///   `g1 + g2 + … = total`), and one backward edge from Σ to the value;
 /// - a reference (a small copy of a widely shared value beside a far consumer) for each
-///   use drawn from one; a summary node for what folding left out.
+///   use drawn from one; a summary node for each group, call or run of repeated structure
+///   folded by structure (`StructureFolding`), or one for what folding by distance left out.
 ///
 /// Nodes, edges and clusters are listed in the order the drawing creates them (graph order,
 /// a topological order), so the same model always gives the same drawing.
@@ -62,6 +63,25 @@ public struct DrawingPlan {
         public let nonFinite: NonFiniteMark?
         /// The gradient check's result at this op (`gradviz check -o report.svg`).
         public let check: CheckMark?
+        /// A summary of folded structure: an index into `summaries` (nil for the summary of
+        /// folding by distance).
+        public var summary: Int? = nil
+    }
+
+    /// A group, a composite call or repeated structure folded into one node (`StructureFolding`).
+    public struct Summary {
+        public enum Kind: String, Sendable { case group, call, repeated }
+        public let kind: Kind
+        /// "encoder", "cell · c3", "cell ×11" (calls c2 … c12), "t2 … t12" (groups).
+        public let title: String
+        /// What it holds: "c2 … c12 · 6 ops each", "group enc/layer1 · 40 ops, 2 boxes inside".
+        public let detail: String
+        /// The graph nodes it holds, in graph order: ops, ports and inputs read only inside it.
+        public let members: [Int]
+        /// `--expand` this to draw its inside.
+        public let expand: String
+        /// Repeated structure: how many instances it folds.
+        public let repeats: Int?
     }
 
     /// A use of a value: input slot `slot` of graph node `node`.
@@ -126,6 +146,10 @@ public struct DrawingPlan {
         /// A failed gradient check of this use: the finite-difference gradient for the
         /// model's own upstream gradient, what the ∇ on this edge should be.
         public let checkExpected: Tensor?
+        /// An edge into a summary: the uses inside it that it stands for. It carries the
+        /// value and, backward, the sum of the gradient contributions of those uses (what
+        /// flows out of the folded part into the value). Empty for every other edge.
+        public var foldedUses: [Use] = []
     }
 
     /// A box around the nodes of a `group` path component or of a composite call.
@@ -154,8 +178,12 @@ public struct DrawingPlan {
     public let uses: [ValueID: [Use]]
     /// The graph's name: the model's, or "gradviz".
     public let name: String
-    /// Graph nodes left out by folding (drawn as the summary node).
+    /// Graph nodes left out by folding (drawn as summary nodes).
     public let folded: Int
+    /// What folding by structure folded, in drawing order (empty when nothing was).
+    public let summaries: [Summary]
+    /// The summary holding each graph node, -1 for none (empty when nothing was folded by structure).
+    public let foldedInto: [Int]
     /// What the drawing left out, for the user: the folding or focus message.
     public let messages: [String]
     /// Some uses are drawn from references.
@@ -172,28 +200,8 @@ public struct DrawingPlan {
 
     /// Plans the drawing of `model`. Throws `RenderError` for a `--focus` that names no value.
     public init(model: Model, gradients: Gradients, options: RenderOptions) throws {
-        var p = DrawingPlanner(model: model, grads: gradients, options: options)
-        try p.plan()
-        // Count what dot would lay out (Σ nodes, references, ports, outputs, the summary),
-        // not only the graph's nodes: a graph of 241 nodes whose every step reads every
-        // earlier value has 7,367 of them, and dot never finishes. Fold more until it fits;
-        // never start a layout past `maxNodes`.
-        if p.planNodes.count > options.maxNodes {
-            if let focus = options.focus {
-                throw RenderError("--focus \(quoted(focus)) --depth \(options.depth) would lay out \(p.planNodes.count) nodes (with Σ nodes and references), "
-                    + "more than --max-nodes \(options.maxNodes): use a smaller --depth, or raise --max-nodes")
-            }
-            var budget = DrawingPlanner.defaultFoldBudget(options)
-            while p.planNodes.count > options.maxNodes && budget > 1 {
-                budget /= 2
-                p = DrawingPlanner(model: model, grads: gradients, options: options, foldBudget: budget)
-                try p.plan()
-            }
-            if p.planNodes.count > options.maxNodes {
-                throw RenderError("the drawing would lay out \(p.planNodes.count) nodes even with all but the outputs folded, more than --max-nodes \(options.maxNodes): "
-                    + "draw a part with --focus ID --depth K, or raise --max-nodes")
-            }
-        }
+        try StructureFolding.checkExpand(options.expand, model: model)
+        let p = try DrawingPlanner.fitted(model: model, grads: gradients, options: options)
         self.model = model
         self.gradients = gradients
         self.options = options
@@ -204,6 +212,9 @@ public struct DrawingPlan {
         uses = p.uses
         name = (model.name?.isEmpty == false) ? model.name! : "gradviz"
         folded = p.folded
+        summaries = p.folding?.summaries.map { Summary(kind: Summary.Kind(rawValue: $0.kind.rawValue)!, title: $0.title, detail: $0.detail,
+                                                       members: $0.members, expand: $0.expand, repeats: $0.repeats) } ?? []
+        foldedInto = p.folding?.foldedInto ?? []
         messages = p.messages
         hasReferences = !p.references.isEmpty
         gradientRange = p.gradientRange

@@ -35,10 +35,18 @@ final class DrawingPlanner {
     /// Fold to this many kept graph nodes whatever the graph's size (a plan that laid out
     /// too many nodes is planned again with less kept; see `DrawingPlan.init`).
     let foldBudget: Int?
+    /// What folding by structure folded (`StructureFolding`), and the summary node of each.
+    let folding: StructureFolding?
+    var summaryNodes: [Int] = []
+    /// How many nodes the drawing lays out unfolded, when it was planned unfolded first.
+    var fullCount: Int?
+    /// Why folding by distance is used, when it is (for the message).
+    var fallbackReason = ""
 
-    init(model: Model, grads: Gradients, options: RenderOptions, foldBudget: Int? = nil) {
+    init(model: Model, grads: Gradients, options: RenderOptions, foldBudget: Int? = nil, folding: StructureFolding? = nil) {
         self.model = model
         self.foldBudget = foldBudget
+        self.folding = folding
         self.grads = grads
         self.options = options
         nodes = model.graph.nodes
@@ -58,13 +66,18 @@ final class DrawingPlanner {
             for (slot, v) in nodes[n].inputs.enumerated() { uses[v, default: []].append(Use(node: n, slot: slot)) }
         }
         try applyFocus()
+        if let folding { applyStructureFolding(folding) }
         nonFinite = model.graph.nonFiniteOrigin()
         if let o = nonFinite { inherited = Set(o.inherited) }
         if options.colorBy == .grad { gradientRange = gradientMagnitudeRange() }
         planReferences()
-        for n in nodes.indices where drawn[n] { addGraphNode(n) }
-        for v in model.outputs where drawn[v.node] { addOutput(v) }
-        for n in nodes.indices where drawn[n] && !nodes[n].isLeaf { addInputEdges(n) }
+        for n in nodes.indices {
+            if drawn[n] { addGraphNode(n) } else if let s = summary(anchoredAt: n) { addSummary(s) }
+        }
+        for v in model.outputs where drawn[v.node] || summary(of: v.node) != nil { addOutput(v) }
+        for n in nodes.indices where !nodes[n].isLeaf {
+            if drawn[n] { addInputEdges(n) } else if let s = summary(anchoredAt: n) { addSummaryInputEdges(s) }
+        }
         for n in nodes.indices where drawn[n] {
             for k in nodes[n].values.indices { addSumTotal(ValueID(node: n, output: k)) }
         }
@@ -85,13 +98,15 @@ final class DrawingPlanner {
     }
 
     /// The cluster a graph node is drawn in: nested clusters for its group path, then for
-    /// the composite calls enclosing it; created on first use.
-    func cluster(for n: Int) -> Int? {
-        let parts = DrawingPlan.clusterPath(of: n, in: model)
+    /// the composite calls enclosing it (the first `levels` of them, for a summary drawn in
+    /// the cluster that encloses what it folds); created on first use.
+    func cluster(for n: Int, levels: Int? = nil) -> Int? {
+        let parts = DrawingPlan.clusterPath(of: n, in: model).prefix(levels ?? Int.max)
         var current: Int?
         for part in parts {
             if let existing = clusterIndex[part.path] { current = existing; continue }
-            clusters.append(DrawingPlan.Cluster(number: clusters.count + 1, kind: part.kind, parent: current, label: part.label,
+            let label = part.label + (folding?.labelSuffix[part.path] ?? "")
+            clusters.append(DrawingPlan.Cluster(number: clusters.count + 1, kind: part.kind, parent: current, label: label,
                                                 path: part.path))
             current = clusters.count - 1
             clusterIndex[part.path] = current
@@ -135,7 +150,7 @@ final class DrawingPlanner {
     }
 
     func addOutput(_ v: ValueID) {
-        guard let producer = graphNodeIndex[v.node] else { return }
+        guard let producer = graphNodeIndex[v.node] ?? summary(of: v.node).map({ summaryNodes[$0] }) else { return }
         let name = valueName(v)
         let out = addNode("out:" + name, id: "output-\(name)", role: .output, classes: ["output"], cluster: nil,
                           graphNode: v.node, value: v)
@@ -165,7 +180,9 @@ final class DrawingPlanner {
 
     func needsSum(_ v: ValueID) -> Bool {
         if let known = sumCache[v] { return known }
-        let result = showBackward && grads[v] != nil && DrawingPlan.sumTerms(v, model: model, grads: grads, uses: uses).count >= 2
+        let result = showBackward && grads[v] != nil && graphNodeIndex[v.node] != nil
+            && DrawingPlan.sumTerms(v, model: model, grads: grads, uses: uses, foldedInto: folding?.foldedInto ?? [],
+                                    titles: folding?.summaries.map(\.title) ?? []).count >= 2
         sumCache[v] = result
         return result
     }
@@ -223,7 +240,9 @@ final class DrawingPlanner {
             let producer: Int
             if let p = graphNodeIndex[v.node] {
                 producer = p
-            } else if folded > 0, !isConstant(v.node) {
+            } else if let s = summary(of: v.node) {
+                producer = summaryNodes[s]
+            } else if folded > 0, folding == nil, !isConstant(v.node) {
                 producer = summaryNode()
             } else {
                 continue
@@ -332,13 +351,11 @@ final class DrawingPlanner {
     /// Keeps the values nearest the outputs (whole levels of ancestors, breadth first)
     /// while the drawing stays under `maxNodes`.
     func applyFolding() {
+        guard let budget = foldBudget else { return }
         let drawable = drawn.filter { $0 }.count
-        let estimate = drawable + drawable / 3
-        guard foldBudget != nil || estimate > options.maxNodes else { return }
         var keep = [Bool](repeating: false, count: nodes.count)
         var frontier = Array(Set(model.outputs.map(\.node))).sorted()
         var kept = 0
-        let budget = foldBudget ?? DrawingPlanner.defaultFoldBudget(options)
         while !frontier.isEmpty {
             let level = frontier.filter { !keep[$0] && drawn[$0] }
             if kept > 0 && kept + level.count > budget { break }
@@ -351,7 +368,8 @@ final class DrawingPlanner {
         for n in nodes.indices where drawn[n] && !keep[n] { drawn[n] = false; folded += 1 }
         message = { laidOut in
             "the graph has \(drawable) nodes: drawing the \(kept) nearest the outputs (\(laidOut) to lay out with Σ nodes, references and outputs) "
-                + "and folding \(self.folded) into one summary node; draw any part with --focus ID --depth K (or raise --max-nodes)"
+                + "and folding \(self.folded) into one summary node\(self.fallbackReason); draw any part with --focus ID --depth K"
+                + (self.fullCount.map { ", or everything with --max-nodes \($0)" } ?? " (or raise --max-nodes)")
         }
     }
 
@@ -439,10 +457,23 @@ extension DrawingPlan {
 
     /// The gradient contributions that sum into a value: one per use that carried a
     /// gradient (named by the consumer's title), plus the seed when the value is an output.
-    static func sumTerms(_ v: ValueID, model: Model, grads: Gradients, uses: [ValueID: [Use]]) -> [(label: String, gradient: Tensor)] {
+    /// Uses inside one summary (`foldedInto`, `titles`) are one term, as they are one edge.
+    static func sumTerms(_ v: ValueID, model: Model, grads: Gradients, uses: [ValueID: [Use]],
+                         foldedInto: [Int] = [], titles: [String] = []) -> [(label: String, gradient: Tensor)] {
         var terms: [(String, Tensor)] = []
+        var summaryTerm: [Int: (term: Int, uses: Int)] = [:]
         for use in uses[v] ?? [] {
             if let g = grads.edge(node: use.node, slot: use.slot) {
+                if !foldedInto.isEmpty, case let s = foldedInto[use.node], s >= 0 {
+                    if let (t, count) = summaryTerm[s] {
+                        terms[t] = ("\(titles[s]) (\(count + 1) uses)", terms[t].1 + g)
+                        summaryTerm[s] = (t, count + 1)
+                    } else {
+                        summaryTerm[s] = (terms.count, 1)
+                        terms.append((titles[s], g))
+                    }
+                    continue
+                }
                 terms.append((model.annotations[use.node]?.label ?? (DrawingPlan.key(model.graph.nodes[use.node]) ?? "n\(use.node)"), g))
             }
         }
@@ -454,6 +485,6 @@ extension DrawingPlan {
 
     /// The terms of the Σ of value `v`, in the order of its uses, the seed last.
     public func sumTerms(_ v: ValueID) -> [(label: String, gradient: Tensor)] {
-        DrawingPlan.sumTerms(v, model: model, grads: gradients, uses: uses)
+        DrawingPlan.sumTerms(v, model: model, grads: gradients, uses: uses, foldedInto: foldedInto, titles: summaries.map(\.title))
     }
 }

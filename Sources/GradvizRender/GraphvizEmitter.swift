@@ -128,6 +128,8 @@ struct GraphvizEmitter {
             g["margin"] = "0.04,0.02"
         case .summary:
             shape(g, "box3d", style: "filled", fill: palette.clusterFill, line: palette.muted)
+            // Room for the title under the box's raised top edge.
+            if p.summary != nil { g["margin"] = "0.14,0.1" }
         }
         switch labels.label(i) {
         case .html(let html): g.setHTMLLabel(html)

@@ -15,10 +15,22 @@ public struct DrawingLabels {
     let fmt: NumberFormat
     let palette: Palette
 
+    /// The values crossing into and out of each summary of folded structure, by plan node.
+    let boundary: [Int: (into: [String], out: [String])]
+
     public init(_ plan: DrawingPlan) {
         self.plan = plan
         fmt = NumberFormat(precision: plan.options.precision)
         palette = Palette(plan.options.theme)
+        var boundary: [Int: (into: [String], out: [String])] = [:]
+        if !plan.summaries.isEmpty {
+            for e in plan.edges where e.role == .forward || e.role == .output {
+                let name = plan.valueName(e.value)
+                if plan.nodes[e.head].summary != nil, !(boundary[e.head]?.into.contains(name) ?? false) { boundary[e.head, default: ([], [])].into.append(name) }
+                if plan.nodes[e.tail].summary != nil, !(boundary[e.tail]?.out.contains(name) ?? false) { boundary[e.tail, default: ([], [])].out.append(name) }
+            }
+        }
+        self.boundary = boundary
     }
 
     var graph: GradvizCore.Graph { plan.model.graph }
@@ -123,7 +135,8 @@ public struct DrawingLabels {
                 "<TR><TD><FONT POINT-SIZE=\"7\" COLOR=\"\(palette.muted)\">\(plan.uses[v]?.count ?? 0) uses</FONT></TD></TR>",
             ]))
         case .summary:
-            return .plain("… \(plan.folded) earlier nodes folded\nsee them with --focus ID --depth K")
+            guard let s = node.summary else { return .plain("… \(plan.folded) earlier nodes folded\nsee them with --focus ID --depth K") }
+            return .html(summaryLabel(plan.summaries[s], boundary: boundary[i]))
         }
     }
 
@@ -258,7 +271,11 @@ public struct DrawingLabels {
             tip += hasSum ? "Its value, and the Σ of the gradients of all its uses, are drawn at \(name)." : "Its value is drawn at \(name)."
             return tip
         case .summary:
-            return ""
+            guard let s = node.summary else { return "" }
+            let summary = plan.summaries[s]
+            let names = summary.members.map(plan.key)
+            return "\(summary.title) folded: \(summary.detail)\nholds \(names.prefix(20).joined(separator: ", "))\(names.count > 20 ? ", … \(names.count) nodes in all" : "")"
+                + "\ndraw its inside with --expand \(summary.expand)"
         }
     }
 
@@ -327,10 +344,12 @@ public struct DrawingLabels {
         case .output:
             return nil
         case .forward:
-            let use = e.use!
+            guard let use = e.use else { return "\(name) → \(foldedTitle(e)), read by \(e.foldedUses.count) \(e.foldedUses.count == 1 ? "use" : "uses") inside\n" + fmt.full(e.tensor) }
             return "\(name) → \(plan.title(use.node)) (\(inputName(use)))\n" + fmt.full(e.tensor)
         case .backward:
-            let use = e.use!
+            guard let use = e.use else {
+                return "∂objective/∂\(name) along its \(e.foldedUses.count) \(e.foldedUses.count == 1 ? "use" : "uses") inside \(foldedTitle(e)) (their sum):\n" + fmt.full(e.tensor)
+            }
             var tip = "∂objective/∂\(name) along its use by \(plan.title(use.node)) (\(inputName(use))):\n" + fmt.full(e.tensor)
             if let expected = e.checkExpected { tip += "\nfinite differences for the same upstream gradient:\n" + fmt.full(expected) }
             if let note = e.checkNote { tip += "\n" + note }
@@ -348,4 +367,27 @@ public struct DrawingLabels {
     }
 
     func inputName(_ use: DrawingPlan.Use) -> String { graph.nodes[use.node].op!.info.inputName(use.slot) }
+
+    func foldedTitle(_ e: DrawingPlan.Edge) -> String { plan.nodes[e.head].summary.map { plan.summaries[$0].title } ?? "the folded part" }
+
+    /// A summary of folded structure: its name, what it holds, the values crossing its
+    /// boundary (their numbers are on the edges) and the flag that draws its inside.
+    func summaryLabel(_ summary: DrawingPlan.Summary, boundary: (into: [String], out: [String])?) -> String {
+        let muted = palette.muted
+        func names(_ list: [String]) -> String {
+            escapeForHTMLLabel(list.prefix(4).joined(separator: ", ") + (list.count > 4 ? " … (\(list.count))" : ""))
+        }
+        var rows = ["<TR><TD><B>⊞ \(escapeForHTMLLabel(summary.title))</B></TD></TR>",
+                    "<TR><TD><FONT POINT-SIZE=\"9\">\(escapeForHTMLLabel(summary.detail))</FONT></TD></TR>"]
+        var crossing: [String] = []
+        if let into = boundary?.into, !into.isEmpty { crossing.append("in: " + names(into)) }
+        if let out = boundary?.out, !out.isEmpty { crossing.append("out: " + names(out)) }
+        if !crossing.isEmpty { rows.append("<TR><TD><FONT POINT-SIZE=\"8\">\(crossing.joined(separator: " · "))</FONT></TD></TR>") }
+        let failed = summary.members.filter { plan.options.checkMarks[$0]?.failed == true }
+        if !failed.isEmpty {
+            rows.append("<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"\(palette.bad)\">✗ holds a failed op: \(names(failed.map(plan.key)))</FONT></TD></TR>")
+        }
+        rows.append("<TR><TD><FONT POINT-SIZE=\"8\" COLOR=\"\(muted)\">--expand \(escapeForHTMLLabel(summary.expand))</FONT></TD></TR>")
+        return table(rows)
+    }
 }

@@ -42,10 +42,14 @@ public struct RenderOptions: Sendable {
     /// Gradient-check results to draw, by graph node index (`gradviz check -o report.svg`).
     public var checkMarks: [Int: CheckMark] = [:]
     /// Past this many nodes to lay out (inputs, ops, ports, outputs, Σ nodes, references)
-    /// without `focus`, the drawing keeps the values nearest the outputs and folds the rest
-    /// into one summary node, folding more until it fits; a `focus` that does not fit is
-    /// refused (`DrawingLimits.maxNodes`).
+    /// without `focus`, the drawing folds groups, calls and repeated structure into summary
+    /// nodes (`StructureFolding`), or for a graph without them keeps the values nearest the
+    /// outputs and folds the rest into one summary node, folding more until it fits; a
+    /// `focus` that does not fit is refused (`DrawingLimits.maxNodes`).
     public var maxNodes: Int = DrawingLimits.maxNodes
+    /// Groups (by path, "encoder/attn"), composite calls (by call id) and functions (every
+    /// call of it) that folding keeps open, with what encloses them (`--expand`).
+    public var expand: [String] = []
     /// Progress messages for long layouts (stderr in the command).
     public var progress: (@Sendable (String) -> Void)?
 

@@ -93,8 +93,10 @@ struct DrawingOptions: ParsableArguments {
     var focus: String?
     @Option(help: "With --focus: how many edges away from it to draw (default 2).")
     var depth: Int?
-    @Option(name: .customLong("max-nodes"), help: "Past this many nodes, draw the part nearest the outputs (or --focus) and say what was folded (default 20000; 1500 in an .html explorer, which then opens in about a second).")
+    @Option(name: .customLong("max-nodes"), help: "Past this many nodes to lay out, fold groups and function calls into summary nodes (repeated structure drawn once, x N), or for a graph without them draw the part nearest the outputs, and say what was folded (default 20000; 1500 in an .html explorer, which then opens in about a second).")
     var maxNodes: Int?
+    @Option(help: ArgumentHelp("When folding, keep this group (its path, as in \"group\"), composite call (its id) or function (every call of it) open; repeatable.", valueName: "group"))
+    var expand: [String] = []
     @Option(help: "Mark gradient edges whose norm is below this (an exactly-zero gradient is not marked).")
     var vanish: Double = 1e-7
     @Option(help: "Mark gradient edges whose norm is above this.")
@@ -131,6 +133,7 @@ struct DrawingOptions: ParsableArguments {
         o.view = view; o.rankdir = rankdir.uppercased(); o.theme = theme; o.precision = precision
         o.focus = focus; o.depth = depth ?? o.depth; o.vanish = vanish; o.explode = explode; o.colorBy = colorBy
         o.maxNodes = maxNodes ?? DrawingLimits.maxNodes
+        o.expand = expand
         o.layout = layout
         o.progress = { printError($0) }
         return o

@@ -41,8 +41,10 @@ def pages(tmp_path_factory):
         write("check-" + model, ["check", str(ROOT / "samples" / (model + ".json"))])
     for model in FIXTURES.glob("*.json"):
         write(model.stem, [str(model)])
-    # A drawing folded as a large one is (--max-nodes): most nodes are not drawn.
-    write("lstm-folded", [str(ROOT / "samples" / "lstm.json"), "--max-nodes", "20"])
+    # Drawings folded as large ones are (--max-nodes): by structure (the LSTM's steps t2
+    # and t3 are like t1) and, without groups, by distance from the outputs.
+    write("lstm-folded", [str(ROOT / "samples" / "lstm.json"), "--max-nodes", "30"])
+    write("chain-folded", [str(FIXTURES / "chain.json"), "--max-nodes", "20"])
     return lambda name: written[name]
 
 

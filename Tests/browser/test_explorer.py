@@ -210,14 +210,16 @@ def test_drag_pans_wheel_zooms_and_a_click_selects_an_edge(open_page):
 
 
 def test_folded_nodes_are_found_stepped_and_say_so(open_page):
-    page = open_page("lstm-folded")
-    assert "folds 38 nodes into one box" in page.details()
+    page = open_page("chain-folded")
+    assert "folds 45 nodes into one box" in page.details()
     box = page.driver.find_element(By.ID, "gv-search")
-    box.send_keys("W")
+    box.send_keys("x")
     box.send_keys(Keys.ENTER)
+    assert page.js("return location.hash") == "#node=x"
+    assert "Not in the drawing" in page.details()
+    page.js("location.hash = '#node=v2'")
     text = page.details()
-    assert page.js("return location.hash") == "#node=W"
-    assert "Not in the drawing" in text and "gradient ∂objective/∂W: shape" in text
+    assert "Not in the drawing" in text and "gradient ∂objective/∂v2 = " in text
     steps = page.js("return JSON.parse(document.getElementById('gv-data').textContent).backward.length")
     page.js(f"location.hash = '#step={steps}'")
     assert f"step {steps} of {steps}" in page.details() and "Not in the drawing" in page.details()
@@ -240,3 +242,24 @@ def test_pinch_zooms_and_keys_pan(open_page):
     assert page.js("return document.getElementById('gv-canvas').style.transform") != shifted
     page.key("0")
     assert abs(scale() - before) < 1e-9
+
+
+def test_structure_folded_summaries_say_what_they_hold(open_page):
+    page = open_page("lstm-folded")
+    assert "into 1 summary box (⊞: t2 … t3)" in page.details()
+    page.js("location.hash = '#node=c3'")
+    text = page.details()
+    assert "Not in the drawing: folded into ⊞ t2 … t3 (×2 like t1, 13 ops each); --expand t2 draws it." in text
+    assert "gradient ∂objective/∂c3: shape" in text
+    page.driver.find_element(By.ID, "folded-1").click()
+    text = page.details()
+    assert text.startswith("⊞ t2 … t3") and "Draw its inside with --expand t2." in text
+    assert "repeated structure: 2 instances folded into one box" in text
+    page.driver.find_element(By.CSS_SELECTOR, "#b-W-folded-1 text").click()
+    text = page.details()
+    assert text.startswith("W → ⊞ t2 … t3") and "gradient along this edge: the sum over its uses inside" in text
+    assert "Its uses inside" in text and "Σ at W" in text
+    steps = page.js("return JSON.parse(document.getElementById('gv-data').textContent).backward.length")
+    page.js(f"location.hash = '#step={steps}'")
+    assert f"step {steps} of {steps}" in page.details()
+    assert page.console == []

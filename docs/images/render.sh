@@ -23,6 +23,8 @@ for n in mlp swish_wrong_backward; do
   [ -e "$root/samples/$n.json" ] && "$bin" "$root/samples/$n.json" -o "$here/$n.png"
 done
 "$bin" "$root/Tests/Fixtures/reference/fanout_scalar.json" -o "$here/reference-fanout_scalar-dark-TB.png" --theme dark --rankdir TB
+# Folding by structure past --max-nodes: the 12 steps of an RNN, one drawn, eleven in one box.
+"$bin" "$root/samples/folding/rnn12.json" -o "$here/folded-rnn12.png" --max-nodes 80 2> /dev/null
 # gradviz check reports: the wrong backward fails (exit status 1), the fixed one passes.
 "$bin" check "$root/samples/swish_wrong_backward.json" -o "$here/check-swish_wrong_backward.svg" > /dev/null || true
 "$bin" check "$root/samples/swish_fixed_backward.json" -o "$here/check-swish_fixed_backward.svg" > /dev/null

@@ -23,6 +23,8 @@ struct DrawingNames {
     private(set) var groupOfNode: [Int: Int] = [:]
     /// The graph nodes drawn as nodes of their own (inputs, ops, ports).
     private let drawn: Set<Int>
+    /// The group each summary of folded structure is drawn in (-1: top level).
+    private(set) var summaryGroup: [Int] = []
 
     init(plan: DrawingPlan) {
         self.plan = plan
@@ -38,6 +40,10 @@ struct DrawingNames {
                 index[part.path] = parent
             }
             if parent >= 0 { groupOfNode[n] = parent }
+        }
+        summaryGroup = [Int](repeating: -1, count: plan.summaries.count)
+        for node in plan.nodes {
+            if let s = node.summary, let c = node.cluster { summaryGroup[s] = index[plan.clusters[c].path] ?? -1 }
         }
         drawn = Set(plan.nodes.compactMap { node in
             switch node.role {
@@ -70,11 +76,19 @@ struct DrawingNames {
             case .reference: role = "reference"
             case .summary: role = "summary"
             }
-            write(node.id, role, node.value ?? node.graphNode.map { ValueID(node: $0) }, node.use)
+            // A summary of folded structure: its index in `summaries` where the node goes.
+            write(node.id, role, node.value ?? node.graphNode.map { ValueID(node: $0) } ?? node.summary.map { ValueID(node: $0) }, node.use)
         }
         for edge in plan.edges {
             let role: String
             switch edge.role {
+            case .forward where edge.use == nil:
+                // Into a summary: [id, role, value node, output, summary, -1].
+                write(edge.id, "folded-forward", edge.value, plan.nodes[edge.head].summary.map { .init(node: $0, slot: -1) })
+                continue
+            case .backward where edge.use == nil:
+                write(edge.id, "folded-backward", edge.value, plan.nodes[edge.head].summary.map { .init(node: $0, slot: -1) })
+                continue
             case .forward: role = "forward"
             case .backward: role = "backward"
             case .output: role = "output-edge"

@@ -46,6 +46,10 @@ struct ExplorerData {
             w.endObject()
         }
         w.endArray()
+        if !drawing.plan.summaries.isEmpty {
+            w.key("summaries")
+            writeSummaries(&w)
+        }
         w.key("nodes")
         w.beginArray()
         for n in nodes.indices { writeNode(n, &w) }
@@ -81,6 +85,48 @@ struct ExplorerData {
         return w.fileBytes()
     }
 
+    /// What folding by structure folded: per summary its title, what it holds, the flag that
+    /// draws it, its members, and each value read inside it with its uses there and the sum
+    /// of their gradient contributions (the gradient on the edge into the summary).
+    func writeSummaries(_ w: inout JSONWriter) {
+        let plan = drawing.plan
+        var inputs = [[Int]](repeating: [], count: plan.summaries.count)
+        for (i, e) in plan.edges.enumerated() where e.role == .forward && e.use == nil {
+            if let s = plan.nodes[e.head].summary { inputs[s].append(i) }
+        }
+        w.beginArray()
+        for (s, summary) in plan.summaries.enumerated() {
+            w.beginObject()
+            w.key("title"); w.value(summary.title)
+            w.key("detail"); w.value(summary.detail)
+            w.key("kind"); w.value(summary.kind.rawValue)
+            w.key("expand"); w.value(summary.expand)
+            if let r = summary.repeats { w.key("repeats"); w.value(r) }
+            w.key("group"); w.value(drawing.summaryGroup[s])
+            w.key("members")
+            w.beginArray(); for m in summary.members { w.value(m) }; w.endArray()
+            w.key("inputs")
+            w.beginArray()
+            for i in inputs[s] {
+                let e = plan.edges[i]
+                w.beginObject()
+                w.key("node"); w.value(e.value.node)
+                w.key("out"); w.value(e.value.output)
+                w.key("uses")
+                w.beginArray()
+                for u in e.foldedUses { w.beginArray(); w.value(u.node); w.value(u.slot); w.endArray() }
+                w.endArray()
+                let contributions = e.foldedUses.compactMap { grads.edge(node: $0.node, slot: $0.slot) }
+                w.key("grad")
+                writeOptional(contributions.isEmpty ? nil : contributions.dropFirst().reduce(contributions[0], +), &w)
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+    }
+
     func hasGradient(_ n: Int) -> Bool {
         nodes[n].values.indices.contains { grads[ValueID(node: n, output: $0)] != nil }
     }
@@ -103,6 +149,7 @@ struct ExplorerData {
         if n < model.lines.count, model.lines[n] > 0 { w.key("line"); w.value(model.lines[n]) }
         if let g = drawing.groupOfNode[n] { w.key("group"); w.value(g) }
         if drawing.isDrawn(n) { w.key("drawn"); w.value(true) }
+        if n < drawing.plan.foldedInto.count, drawing.plan.foldedInto[n] >= 0 { w.key("folded"); w.value(drawing.plan.foldedInto[n]) }
         w.key("names")
         w.beginArray()
         for k in node.values.indices { w.value(drawing.valueName(ValueID(node: n, output: k))) }

@@ -105,6 +105,8 @@ function onDrawingClick(target) {
   }
   const info = elementInfo.get(el);
   if (info.type === 'group') { setCollapsed(info.g, false); select({ type: 'group', g: info.g }); return; }
+  if (info.type === 'folded' && info.s >= 0) { setDetails(summaryDetails(info.s)); return; }
+  if (info.type === 'foldedEdge') { setDetails(foldedEdgeDetails(info.s, info.n, info.k, info.dir)); return; }
   if (info.type === 'folded') { setDetails([h('h2', null, 'Folded nodes'), foldedNote(), line('Search finds every node; its details are all here.')]); return; }
   if (info.type === 'edge') select({ type: 'edge', n: info.n, slot: info.slot, dir: info.dir });
   else if (info.type === 'ref') select({ type: 'node', n: info.n, k: info.k }, true);

@@ -152,7 +152,8 @@ function indexDrawing() {
       case 'output': info = { type: 'output', n: n, k: k }; outputElement.set(key, el); break;
       case 'sum': info = { type: 'sum', n: n, k: k }; sumElement.set(key, el); break;
       case 'reference': info = { type: 'ref', n: n, k: k, consumer: consumer, slot: slot }; break;
-      case 'summary': info = { type: 'folded' }; break;
+      case 'summary': info = { type: 'folded', s: n }; break;
+      case 'folded-forward': case 'folded-backward': info = { type: 'foldedEdge', n: n, k: k, s: consumer, dir: role[7] }; break;
       case 'forward': case 'backward':
         info = { type: 'edge', n: consumer, slot: slot, dir: role[0] };
         push(edgeElements, consumer + ':' + slot, el);

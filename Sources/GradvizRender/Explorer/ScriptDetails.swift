@@ -34,11 +34,65 @@ function nodeKind(n) {
   return { param: 'parameter', data: 'data (no gradient)', const: 'constant', port: 'argument of a function call', op: node.custom ? 'custom op' : 'op' }[node.kind];
 }
 function foldedNote() {
+  if (data.summaries) {
+    return h('div', 'gv-note', 'The model has ' + nodes.length + ' nodes: past --max-nodes, the drawing folds ' + data.folded + ' of them into ' +
+      data.summaries.length + ' summary box' + (data.summaries.length === 1 ? '' : 'es') + ' (⊞: ' + data.summaries.slice(0, 3).map(s => s.title).join(', ') +
+      (data.summaries.length > 3 ? ', …' : '') + '). Click one for what it holds; search, deep links and steps reach every node; all their numbers are here.');
+  }
   return h('div', 'gv-note', 'The model has ' + nodes.length + ' nodes: past what Graphviz lays out in time, the drawing shows only ' +
     'the part nearest the outputs and folds ' + data.folded + ' nodes into one box. Search, deep links and steps reach every node; all their numbers are here.');
 }
+// A summary of folded structure: what it holds, what crosses into it, how to draw it.
+function summaryDetails(s) {
+  const summary = data.summaries[s];
+  const ops = summary.members.filter(n => nodes[n].kind === 'op');
+  const out = [h('h2', null, '⊞ ' + summary.title), line(summary.detail),
+               line({ group: 'a group', call: 'a function call', repeated: 'repeated structure: ' + summary.repeats + ' instances' }[summary.kind] +
+                    ' folded into one box; ' + summary.members.length + ' nodes, ' + ops.length + ' ops.'),
+               h('div', 'gv-note', 'Draw its inside with --expand ' + summary.expand + '. Every node in it is listed here with its numbers.')];
+  const list = section('Inside');
+  for (const n of summary.members.slice(0, 200)) {
+    const b = h('button', 'gv-link', title(n) + (nodes[n].op ? ' (' + nodes[n].op + ')' : ''));
+    b.addEventListener('click', () => select({ type: 'node', n: n }, true));
+    list.append(h('div', null, b));
+  }
+  if (summary.members.length > 200) list.append(line('… ' + (summary.members.length - 200) + ' more (search finds them)'));
+  out.push(list);
+  if (summary.inputs.length) {
+    const inputs = section('Values read inside, and the gradient each sends back (the sum over its uses inside)');
+    for (const i of summary.inputs) {
+      inputs.append(line(valueName(i.node, i.out) + ': value ' + brief(nodes[i.node].value[i.out]) + ', ' + i.uses.length + ' use' + (i.uses.length === 1 ? '' : 's') + ' inside'));
+      if (i.grad) inputs.append(line('  sends back ' + brief(i.grad)));
+    }
+    out.push(inputs);
+  }
+  return out;
+}
+function foldedEdgeDetails(s, n, k, dir) {
+  const summary = data.summaries[s];
+  const i = summary.inputs.find(x => x.node === n && x.out === k);
+  const from = valueName(n, k);
+  const out = [h('h2', null, from + ' → ⊞ ' + summary.title),
+               line((dir === 'f' ? 'forward edge: the value ' : 'backward edge: the gradient along the uses of ') + from + ' inside the folded ' + summary.title +
+                    ' (' + i.uses.length + ' use' + (i.uses.length === 1 ? '' : 's') + ')')];
+  out.push(tensorView('value of ' + from, nodes[n].value[k]));
+  out.push(tensorView('gradient along this edge: the sum over its uses inside', i.grad));
+  const uses = section('Its uses inside');
+  for (const [c, slot] of i.uses) {
+    const g = nodes[c].inputs[slot].grad;
+    uses.append(line('· ' + title(c) + ' (' + nodes[c].inputs[slot].slot + '): ' + (g ? brief(g) : 'no gradient')));
+  }
+  out.push(uses);
+  const sum = sumView(n, k);
+  if (sum) out.push(sum);
+  return out;
+}
 function notDrawnNote(n) {
   if (nodes[n].drawn || nodes[n].kind === 'const') return null;
+  if (nodes[n].folded !== undefined) {
+    const s = data.summaries[nodes[n].folded];
+    return h('div', 'gv-note', 'Not in the drawing: folded into ⊞ ' + s.title + ' (' + s.detail + '); --expand ' + s.expand + ' draws it. Its numbers are all here.');
+  }
   return h('div', 'gv-note', 'Not in the drawing: it is among the ' + data.folded + ' nodes folded into one box ' +
     '(the drawing shows the part nearest the outputs). Its numbers are all here.');
 }

@@ -166,7 +166,8 @@ function indexGroups() {
     else if (info.type === 'output' && info.edge) edgeEnds.set(el, [groupOf(info.n), -1]);
     else if (info.type === 'output') elementGroup.set(el, -1);
     else if (info.type === 'ref') elementGroup.set(el, groupOf(info.consumer));
-    else if (info.type === 'folded') elementGroup.set(el, -1);
+    else if (info.type === 'folded') elementGroup.set(el, info.s >= 0 ? data.summaries[info.s].group : -1);
+    else if (info.type === 'foldedEdge') edgeEnds.set(el, [groupOf(info.n), data.summaries[info.s].group]);
     else elementGroup.set(el, groupOf(info.n));
   }
   nodes.forEach((node, n) => { for (const g of groupChain(node.group)) groups[g].members.push(n); });

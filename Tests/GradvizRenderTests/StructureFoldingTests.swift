@@ -1,0 +1,228 @@
+import XCTest
+import GradvizCore
+import GradvizModel
+import GradvizRender
+
+/// Folding by structure (`--max-nodes`, `--expand`): groups and composite calls become
+/// summary nodes, chained repeated structure is drawn once with "×N", the edges into a
+/// summary carry the value and the sum of the gradients of its uses inside.
+final class StructureFoldingTests: XCTestCase {
+    func plan(_ json: String, maxNodes: Int, expand: [String] = []) throws -> DrawingPlan {
+        let model = try ModelLoader(file: "test.json").load(Array(json.utf8))
+        var options = RenderOptions()
+        options.maxNodes = maxNodes
+        options.expand = expand
+        return try DrawingPlan(model: model, gradients: try model.backward(), options: options)
+    }
+
+    /// An RNN unrolled over `steps` steps, each a call of the composite `cell`.
+    static func rnn(steps: Int) -> String {
+        var inputs = [#""h0": {"shape": [3], "init": "zeros", "grad": false}"#,
+                      #""W": {"shape": [3, 3], "init": "normal", "std": 0.5, "seed": 1}"#,
+                      #""U": {"shape": [3, 2], "init": "normal", "std": 0.5, "seed": 2}"#,
+                      #""b": {"shape": [3], "init": "zeros"}"#]
+        var nodes: [String] = []
+        for t in 1...steps {
+            inputs.append("\"x\(t)\": {\"shape\": [2], \"init\": \"normal\", \"seed\": \(10 + t), \"grad\": false}")
+            nodes.append("{\"id\": \"h\(t)\", \"op\": \"cell\", \"inputs\": [\"x\(t)\", \"h\(t - 1)\", \"W\", \"U\", \"b\"]}")
+        }
+        nodes.append("{\"id\": \"L\", \"expr\": \"sum(h\(steps) * h\(steps))\", \"group\": \"loss\"}")
+        return "{\"inputs\": {\(inputs.joined(separator: ", "))}, "
+            + #""functions": {"cell": {"params": ["x", "h", "W", "U", "b"], "body": "tanh(matmul(W, h) + matmul(U, x) + b)"}}, "#
+            + "\"nodes\": [\(nodes.joined(separator: ",\n"))]}"
+    }
+
+    /// A stack of residual blocks, each a group with two groups inside.
+    static func stack(blocks: Int, width: Int = 4) -> String {
+        var inputs = ["\"x\": {\"shape\": [\(width)], \"init\": \"normal\", \"grad\": false}"]
+        var nodes: [String] = []
+        var previous = "x"
+        for k in 1...blocks {
+            inputs.append("\"W\(k)\": {\"shape\": [\(width), \(width)], \"init\": \"normal\", \"std\": 0.5, \"seed\": \(k)}")
+            inputs.append("\"b\(k)\": {\"shape\": [\(width)], \"init\": \"zeros\"}")
+            nodes.append("{\"id\": \"a\(k)\", \"expr\": \"matmul(W\(k), \(previous)) + b\(k)\", \"group\": \"block\(k)/linear\"}")
+            nodes.append("{\"id\": \"r\(k)\", \"expr\": \"relu(a\(k))\", \"group\": \"block\(k)/act\"}")
+            nodes.append("{\"id\": \"o\(k)\", \"expr\": \"r\(k) + \(previous)\", \"group\": \"block\(k)\"}")
+            previous = "o\(k)"
+        }
+        nodes.append("{\"id\": \"L\", \"expr\": \"sum(\(previous) * \(previous))\", \"group\": \"loss\"}")
+        return "{\"inputs\": {\(inputs.joined(separator: ", "))}, \"nodes\": [\(nodes.joined(separator: ",\n"))]}"
+    }
+
+    func summaryNode(_ p: DrawingPlan, _ s: Int) -> Int { p.nodes.firstIndex { $0.summary == s }! }
+
+    func testRNNStepsAreDrawnOnceWithTheirCount() throws {
+        let json = StructureFoldingTests.rnn(steps: 12)
+        let full = try plan(json, maxNodes: 1_000_000)
+        XCTAssertTrue(full.summaries.isEmpty)
+        XCTAssertEqual(full.folded, 0)
+        let p = try plan(json, maxNodes: 80)
+        XCTAssertLessThanOrEqual(p.nodes.count, 80)
+        XCTAssertEqual(p.summaries.count, 1)
+        let s = p.summaries[0]
+        XCTAssertEqual(s.kind, .repeated)
+        XCTAssertEqual(s.repeats, 11)
+        XCTAssertEqual(s.title, "cell ×11")
+        XCTAssertEqual(s.detail, "h2 … h12 · 5 ops each")
+        XCTAssertEqual(s.expand, "cell")
+        // Steps 2 to 12, with the data only they read; h1's call and the shared weights are drawn.
+        let names = Set(s.members.map(p.key))
+        for t in 2...12 { XCTAssertTrue(names.contains("h\(t)") && names.contains("x\(t)"), "step \(t)") }
+        for drawn in ["h1", "x1", "h0", "W", "U", "b", "L"] {
+            XCTAssertNotNil(p.node(named: drawn), drawn)
+            XCTAssertFalse(names.contains(drawn), drawn)
+        }
+        XCTAssertEqual(p.clusters.first { $0.path == "|c:h1" }?.label, "cell · h1  ×12 (11 folded)")
+        XCTAssertEqual(p.folded, s.members.count)
+        // The message says what was folded and the exact flags that draw more.
+        XCTAssertEqual(p.messages.count, 1)
+        let message = p.messages[0]
+        let drawable = full.model.graph.nodes.filter { if case .constant = $0.kind { return false } else { return true } }.count
+        XCTAssertTrue(message.hasPrefix("the graph has \(drawable) nodes "), message)
+        XCTAssertTrue(message.contains("(\(full.nodes.count) to lay out), more than --max-nodes 80"), message)
+        XCTAssertTrue(message.contains("folded \(p.folded) of them by structure into 1 summary node (\(p.nodes.count) to lay out): cell ×11 (h2 … h12 · 5 ops each)"), message)
+        XCTAssertTrue(message.contains("draw more with --expand cell, everything with --max-nodes \(full.nodes.count), or any part with --focus ID --depth K"), message)
+    }
+
+    /// The edges into a summary carry the value and the gradient its uses inside send
+    /// back: the Σ of a shared weight adds the drawn use and the folded ones.
+    func testEdgesIntoASummaryCarryTheSumOfTheirGradients() throws {
+        let p = try plan(StructureFoldingTests.rnn(steps: 12), maxNodes: 80)
+        let box = summaryNode(p, 0)
+        let W = p.model.value(named: "W")!
+        let into = p.edges.filter { $0.head == box && $0.value == W }
+        XCTAssertEqual(into.map(\.role), [.forward, .backward])
+        XCTAssertEqual(into[0].id, "f-W-folded-1")
+        XCTAssertEqual(into[0].foldedUses.count, 11)
+        XCTAssertEqual(into[0].tensor, p.model.graph.value(W))
+        var expected = Tensor.zeros([3, 3])
+        for use in into[1].foldedUses { expected += p.gradients.edge(node: use.node, slot: use.slot)! }
+        XCTAssertEqual(into[1].tensor, expected)
+        XCTAssertEqual(p.nodes[into[1].tail].name, "sum:W")
+        let terms = p.sumTerms(W)
+        XCTAssertEqual(terms.map(\.label), ["h1.W", "cell ×11 (11 uses)"])
+        let total = terms.map(\.gradient).reduce(Tensor.zeros([3, 3]), +)
+        for (a, b) in zip(total.data, p.gradients[W]!.data) { XCTAssertEqual(a, b, accuracy: 1e-12) }
+        // What leaves the summary: h12 into the loss, one edge per use, as drawn edges are.
+        let out = p.edges.filter { $0.tail == box && $0.role == .forward }
+        XCTAssertEqual(out.map { p.valueName($0.value) }, ["h12", "h12"])
+        XCTAssertTrue(out.allSatisfy { $0.use != nil && $0.foldedUses.isEmpty })
+        // The label names what crosses the boundary and the flag.
+        guard case .html(let html) = DrawingLabels(p).label(box) else { return XCTFail("a summary has an HTML label") }
+        XCTAssertTrue(html.contains("⊞ cell ×11"), html)
+        XCTAssertTrue(html.contains("in: h1, W, U, b · out: h12"), html)
+        XCTAssertTrue(html.contains("--expand cell"), html)
+    }
+
+    func testStackOfIdenticalBlocks() throws {
+        let json = StructureFoldingTests.stack(blocks: 8)
+        let p = try plan(json, maxNodes: 40)
+        XCTAssertEqual(p.summaries.map(\.title), ["block2 … block8"])
+        XCTAssertEqual(p.summaries[0].repeats, 7)
+        XCTAssertEqual(p.summaries[0].detail, "×7 like block1, 4 ops each")
+        // Each block's own weights are read only inside it: they fold with it.
+        let names = Set(p.summaries[0].members.map(p.key))
+        XCTAssertTrue(names.isSuperset(of: ["W2", "b2", "W8", "b8", "o8"]))
+        XCTAssertNotNil(p.node(named: "W1"))
+        XCTAssertTrue(p.clusters.contains { $0.label == "block1  ×8 (7 folded)" })
+        XCTAssertTrue(p.messages[0].contains("draw more with --expand block2,"), p.messages[0])
+        // A block that differs (another op) ends a run and starts the next after it.
+        let different = json.replacingOccurrences(of: "relu(a5)", with: "tanh(a5)")
+        XCTAssertNotEqual(different, json)
+        let broken = try plan(different, maxNodes: 30)
+        XCTAssertEqual(broken.summaries.map(\.title), ["block2 … block4", "block7 … block8"])
+        XCTAssertNotNil(broken.node(named: "o5"))
+    }
+
+    /// Groups that are not alike fold bottom-up: the boxes inside go first, largest first,
+    /// and every top-level group still shows.
+    func testNestedGroupsFoldInnermostFirst() throws {
+        var nodes: [String] = []
+        var previous = "x"
+        for (k, (group, size)) in [("enc/embed", 6), ("enc/mix", 9), ("enc", 2), ("dec/mix", 12), ("dec/out", 3)].enumerated() {
+            for i in 0..<size {
+                nodes.append("{\"id\": \"v\(k)_\(i)\", \"expr\": \"tanh(\(previous)) * 2\", \"group\": \"\(group)\"}")
+                previous = "v\(k)_\(i)"
+            }
+        }
+        let json = #"{"inputs": {"x": 0.5}, "nodes": ["# + nodes.joined(separator: ",") + "]}"
+        let full = try plan(json, maxNodes: 1_000)
+        XCTAssertTrue(full.summaries.isEmpty)
+        let p = try plan(json, maxNodes: full.nodes.count - 20)
+        XCTAssertEqual(p.summaries.map(\.title), ["mix"], "the largest box inside, and only it")
+        XCTAssertEqual(p.summaries[0].detail, "group dec/mix · 24 ops")
+        XCTAssertEqual(p.summaries[0].expand, "dec/mix")
+        XCTAssertEqual(p.clusters.map(\.label), ["enc", "embed", "mix", "dec", "out"])
+        let box = p.nodes[summaryNode(p, 0)]
+        XCTAssertEqual(p.clusters[box.cluster!].label, "dec", "drawn inside the group that holds it")
+        let tighter = try plan(json, maxNodes: 20)
+        XCTAssertLessThanOrEqual(tighter.nodes.count, 20)
+        XCTAssertTrue(tighter.summaries.allSatisfy { $0.kind == .group })
+        XCTAssertFalse(tighter.summaries.isEmpty)
+    }
+
+    func testExpandKeepsAGroupOpenAndNamesAreChecked() throws {
+        let json = StructureFoldingTests.stack(blocks: 8)
+        let p = try plan(json, maxNodes: 40, expand: ["block2"])
+        XCTAssertTrue(p.summaries.allSatisfy { $0.kind != .repeated }, "an expanded instance ends the run")
+        XCTAssertFalse(p.summaries.contains { $0.expand == "block2" })
+        XCTAssertNotNil(p.node(named: "o2"))
+        XCTAssertLessThanOrEqual(p.nodes.count, 40)
+        let rnn = try plan(StructureFoldingTests.rnn(steps: 12), maxNodes: 150, expand: ["h5"])
+        XCTAssertNotNil(rnn.node(named: "h5"))
+        XCTAssertFalse(rnn.summaries.contains { $0.members.contains(rnn.model.value(named: "h5")!.node) })
+        XCTAssertThrowsError(try plan(json, maxNodes: 40, expand: ["blok3"])) { error in
+            XCTAssertEqual("\(error)", "--expand: no group, call or function named 'blok3' (did you mean 'block3'?)")
+        }
+        XCTAssertThrowsError(try plan(json, maxNodes: 10_000, expand: ["nothing_like_it"])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("--expand: no group, call or function named 'nothing_like_it' (the groups and calls are 'block1', "), "\(error)")
+        }
+        // Open as asked, or refused: never a drawing past the limit.
+        XCTAssertThrowsError(try plan(json, maxNodes: 12, expand: ["block1", "block2", "block3"])) { error in
+            XCTAssertTrue("\(error)".contains("more than --max-nodes 12: expand less, or raise --max-nodes (everything is 60)"), "\(error)")
+        }
+    }
+
+    func testFoldedDrawingsAreDeterministic() throws {
+        let json = StructureFoldingTests.rnn(steps: 12)
+        let model = try ModelLoader(file: "test.json").load(Array(json.utf8))
+        var options = RenderOptions()
+        options.maxNodes = 80
+        let a = try Renderer.render(model, try model.backward(), format: .dot, options: options)
+        let b = try Renderer.render(model, try model.backward(), format: .dot, options: options)
+        XCTAssertEqual(a, b)
+        let dot = String(decoding: a, as: UTF8.self)
+        XCTAssertTrue(dot.contains("folded-1"), String(dot.prefix(500)))
+        let page = String(decoding: try Explorer.page(model, try model.backward(), options: options), as: UTF8.self)
+        XCTAssertEqual(page, String(decoding: try Explorer.page(model, try model.backward(), options: options), as: UTF8.self))
+        XCTAssertTrue(page.contains(#""summaries":[{"title":"cell ×11","detail":"h2 … h12 · 5 ops each","kind":"repeated","expand":"cell","repeats":11"#))
+        XCTAssertTrue(page.contains(#""folded":0"#))
+        XCTAssertTrue(page.contains(#"["f-W-folded-1","folded-forward","#))
+    }
+
+    /// `gradviz check -o report.svg` draws the same folded plan: a box that holds a failed
+    /// op says so, since that op is not in sight.
+    func testABoxHoldingAFailedCheckSaysSo() throws {
+        let model = try ModelLoader(file: "test.json").load(Array(StructureFoldingTests.rnn(steps: 12).utf8))
+        var options = RenderOptions()
+        options.maxNodes = 80
+        let tanh7 = model.value(named: "h7")!.node
+        options.checkMarks[tanh7] = CheckMark(passed: false, kink: false, summary: "op check FAILED", slots: [0: "wrong"])
+        let p = try DrawingPlan(model: model, gradients: try model.backward(), options: options)
+        let box = summaryNode(p, 0)
+        XCTAssertTrue(p.summaries[0].members.contains(tanh7))
+        XCTAssertEqual(p.nodes[box].classes, ["folded", "folded-repeated", "check-failed"])
+        guard case .html(let html) = DrawingLabels(p).label(box) else { return XCTFail() }
+        XCTAssertTrue(html.contains("✗ holds a failed op: h7"), html)
+    }
+
+    /// A graph without groups or calls folds by distance, as before, and says why.
+    func testWithoutGroupsFoldingIsByDistance() throws {
+        var nodes = [#"{"id": "v0", "expr": "x * 2"}"#]
+        for i in 1..<40 { nodes.append("{\"id\": \"v\(i)\", \"expr\": \"v\(i - 1) * 2\"}") }
+        let p = try plan(#"{"inputs": {"x": 1}, "nodes": ["# + nodes.joined(separator: ",") + "]}", maxNodes: 20)
+        XCTAssertTrue(p.summaries.isEmpty)
+        XCTAssertEqual(p.nodes.filter { $0.role == .summary }.map(\.name), ["folded"])
+        XCTAssertTrue(p.messages[0].contains("into one summary node (the model has no groups or composite calls to fold by); draw any part with --focus ID --depth K, or everything with --max-nodes 42"), p.messages[0])
+    }
+}
