@@ -82,7 +82,7 @@ struct FoldSearch {
 
     private func same(_ a: Int, _ b: Int, signature: (Int) -> String) -> Bool {
         let x = tree.clusters[a], y = tree.clusters[b]
-        return x.function == y.function && signature(a) == signature(b)
+        return x.function == y.function && x.ops == y.ops && signature(a) == signature(b)
     }
 
     /// Some node of `b` reads a value computed in `a`.
@@ -127,18 +127,28 @@ struct FoldSearch {
         guard total > target else { return true }
         let byRunSaving = runs.indices.sorted { (runSaving($0), -$0) > (runSaving($1), -$1) }
         for r in byRunSaving where total > target {
-            guard !runs[r].instances.contains(where: { protected[$0] }), !isHidden(runs[r].instances[0]) else { continue }
+            // An expanded later instance ends the run (the first one is drawn open anyway).
+            guard !runs[r].instances.dropFirst().contains(where: { protected[$0] }), !isHidden(runs[r].instances[0]) else { continue }
             let saving = runSaving(r)
             guard saving > 0 else { continue }
             foldRun(r, saving: saving)
         }
-        let bottomUp = tree.clusters.indices.sorted {
-            let a = tree.clusters[$0], b = tree.clusters[$1]
-            return (a.depth, visible[$0], -$0) > (b.depth, visible[$1], -$1)
-        }
-        for c in bottomUp where total > target {
-            guard !folded[c], !protected[c], !isGone(c), visible[c] > 1 else { continue }
-            foldCluster(c)
+        // Bottom-up, one depth at a time. At one depth the boxes are disjoint, so folding
+        // one does not change what folding another saves: the largest go first, but when
+        // one box alone makes up what is still over, the smallest such one is folded instead.
+        let depths = Dictionary(grouping: tree.clusters.indices, by: { tree.clusters[$0].depth })
+        for depth in depths.keys.sorted(by: >) where total > target {
+            var candidates = depths[depth]!.filter { !folded[$0] && !protected[$0] && !isGone($0) && saving($0) > 0 }
+                .map { (cluster: $0, saving: saving($0)) }
+                .sorted { ($0.saving, -$0.cluster) < ($1.saving, -$1.cluster) }
+            while total > target, let largest = candidates.last {
+                let excess = total - target
+                var low = 0, high = candidates.count - 1
+                while low < high { let mid = (low + high) / 2; if candidates[mid].saving >= excess { high = mid } else { low = mid + 1 } }
+                let pick = candidates[low].saving >= excess ? low : candidates.count - 1
+                foldCluster(pick == candidates.count - 1 ? largest.cluster : candidates[pick].cluster)
+                candidates.remove(at: pick)
+            }
         }
         reopen(target: target)
         return total <= target
@@ -161,6 +171,10 @@ struct FoldSearch {
             }
         }
     }
+
+    /// What folding cluster `c` saves: all but its summary (all, for the first instance of
+    /// a folded run, which joins that run's summary).
+    private func saving(_ c: Int) -> Int { visible[c] - (isFoldedRep(c) ? 0 : 1) }
 
     private func runSaving(_ r: Int) -> Int {
         runs[r].instances.dropFirst().reduce(0) { $0 + visible[$1] } - 1

@@ -1,3 +1,4 @@
+import Foundation
 import GradvizCore
 import GradvizModel
 
@@ -11,10 +12,11 @@ import GradvizModel
 /// 1. repeated structure first, the largest saving first: the folded instances compute the
 ///    same ops on the same shapes as the one drawn, so only numbers go out of sight (and the
 ///    explorer still has every one);
-/// 2. then groups and calls bottom-up, innermost first (the largest first at one depth):
-///    the outline of the whole model stays visible, every top-level group still a box of
-///    its own, and only detail inside goes; folding the outermost first would leave whole
-///    blocks as single boxes beside others drawn in full;
+/// 2. then groups and calls bottom-up, innermost first: the outline of the whole model
+///    stays visible, every top-level group still a box of its own, and only detail inside
+///    goes; folding the outermost first would leave whole blocks as single boxes beside
+///    others drawn in full. At one depth the largest first (the fewest boxes), except that
+///    when one box alone is enough the smallest such box is folded (the most stays drawn);
 /// 3. then, from the last folded back, whatever fits again is reopened, so a small deep
 ///    group folded early is drawn when a large one folded later made room.
 /// Nothing named by `--expand` (a group path, a call id or a function name) is folded, nor
@@ -111,7 +113,7 @@ struct StructureFolding {
         }
         for c in tree.clusters.indices where search.folded[c] && !search.isGone(c) && !search.isFoldedRep(c) {
             let cluster = tree.clusters[c]
-            let inner = tree.clusters.indices.filter { tree.clusters[$0].parent == c }.count
+            let inner = tree.children[c].count
             let kind: Kind = cluster.function == nil ? .group : .call
             let detail = (kind == .group ? "group \(cluster.name) · " : "") + "\(ops(cluster.members)) ops"
                 + (inner > 0 ? ", \(inner) \(inner == 1 ? "box" : "boxes") inside" : "")
@@ -173,6 +175,14 @@ struct StructureFolding {
         }
     }
 
+    /// A group name as a shell word: as it is when it is one, else in single quotes (a group
+    /// path may hold spaces or quotes), every character that could split the line shown as
+    /// U+XXXX.
+    static func shellWord(_ name: String) -> String {
+        let plain = !name.isEmpty && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_./:+-@".unicodeScalars.contains($0)) }
+        return plain ? name : "'" + visibleText(name.replacingOccurrences(of: "'", with: "'\\''")) + "'"
+    }
+
     /// The stderr line: what was folded and the flags that draw more.
     func message(drawable: Int, full: Int?, laidOut: Int, maxNodes: Int) -> String {
         let folded = foldedInto.filter { $0 >= 0 }.count
@@ -180,13 +190,13 @@ struct StructureFolding {
         let shown = largest.prefix(3).map { summaries[$0] }
         func describe(_ s: Summary) -> String {
             switch s.kind {
-            case .repeated: return "\(s.title) (\(s.detail))"
-            case .group: return "group \(s.expand) (\(s.members.count) nodes)"
-            case .call: return "call \(s.title) (\(s.members.count) nodes)"
+            case .repeated: return visibleText("\(s.title) (\(s.detail))")
+            case .group: return "group \(visibleText(s.expand)) (\(s.members.count) nodes)"
+            case .call: return "call \(visibleText(s.title)) (\(s.members.count) nodes)"
             }
         }
         var flags: [String] = []
-        for s in shown where !flags.contains("--expand \(s.expand)") { flags.append("--expand \(s.expand)") }
+        for s in shown where !flags.contains("--expand \(StructureFolding.shellWord(s.expand))") { flags.append("--expand \(StructureFolding.shellWord(s.expand))") }
         let more = summaries.count > shown.count ? " and \(summaries.count - shown.count) more" : ""
         return "the graph has \(drawable) nodes (\(full.map { "\($0)" } ?? "more than \(maxNodes)") to lay out), more than --max-nodes \(maxNodes): folded \(folded) of them by structure "
             + "into \(summaries.count) summary \(summaries.count == 1 ? "node" : "nodes") (\(laidOut) to lay out): "
@@ -211,6 +221,8 @@ struct ClusterTree {
         /// The drawn graph nodes inside it, nested clusters included, in graph order, and the
         /// inputs read only inside it (folding it folds them too).
         var members: [Int] = []
+        /// How many of them are not inputs.
+        var ops = 0
     }
 
     private(set) var clusters: [Cluster] = []
@@ -244,6 +256,7 @@ struct ClusterTree {
                     index[part.path] = c
                 }
                 clusters[c].members.append(n)
+                if !model.graph.nodes[n].isLeaf { clusters[c].ops += 1 }
                 parent = c
             }
             innermost[n] = parent ?? -1

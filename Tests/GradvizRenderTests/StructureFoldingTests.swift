@@ -171,6 +171,8 @@ final class StructureFoldingTests: XCTestCase {
         let rnn = try plan(StructureFoldingTests.rnn(steps: 12), maxNodes: 150, expand: ["h5"])
         XCTAssertNotNil(rnn.node(named: "h5"))
         XCTAssertFalse(rnn.summaries.contains { $0.members.contains(rnn.model.value(named: "h5")!.node) })
+        // The first instance of a run is drawn open anyway: expanding it keeps the run folded.
+        XCTAssertEqual(try plan(StructureFoldingTests.rnn(steps: 12), maxNodes: 30, expand: ["h1"]).summaries.map(\.title), ["cell ×11"])
         XCTAssertThrowsError(try plan(json, maxNodes: 40, expand: ["blok3"])) { error in
             XCTAssertEqual("\(error)", "--expand: no group, call or function named 'blok3' (did you mean 'block3'?)")
         }
@@ -214,6 +216,43 @@ final class StructureFoldingTests: XCTestCase {
         XCTAssertEqual(p.nodes[box].classes, ["folded", "folded-repeated", "check-failed"])
         guard case .html(let html) = DrawingLabels(p).label(box) else { return XCTFail() }
         XCTAssertTrue(html.contains("✗ holds a failed op: h7"), html)
+    }
+
+    /// At one depth the largest box folds first, unless one box alone is enough: then the
+    /// smallest such box, so more stays in sight.
+    func testTheSmallestBoxThatIsEnoughFolds() throws {
+        var nodes: [String] = []
+        var previous = "x"
+        for (k, size) in [8, 3, 5].enumerated() {
+            for i in 0..<size {
+                nodes.append("{\"id\": \"v\(k)_\(i)\", \"expr\": \"tanh(\(previous))\", \"group\": \"g\(k)\"}")
+                previous = "v\(k)_\(i)"
+            }
+        }
+        let json = #"{"inputs": {"x": 0.5}, "nodes": ["# + nodes.joined(separator: ",") + "]}"
+        // 18 to lay out: x, 16 ops, the output. Folding g0 (with x, read only there) saves
+        // 8, g2 4, g1 2.
+        XCTAssertEqual(try plan(json, maxNodes: 17).summaries.map(\.title), ["g1"])
+        XCTAssertEqual(try plan(json, maxNodes: 15).summaries.map(\.title), ["g2"])
+        XCTAssertEqual(try plan(json, maxNodes: 8).summaries.map(\.title), ["g0", "g1"], "g0 first, then 2 over: g1")
+    }
+
+    /// Group names are user text: the message shows them visibly and quotes a flag that
+    /// is not one shell word.
+    func testGroupNamesInTheMessageAreVisibleAndQuotedAsShellWords() throws {
+        var nodes: [String] = []
+        var previous = "x"
+        for (k, size) in [8, 3].enumerated() {
+            let group = k == 0 ? #"it's \u001b[31mred"# : "small"
+            for i in 0..<size {
+                nodes.append("{\"id\": \"v\(k)_\(i)\", \"expr\": \"tanh(\(previous))\", \"group\": \"\(group)\"}")
+                previous = "v\(k)_\(i)"
+            }
+        }
+        let p = try plan(#"{"inputs": {"x": 0.5}, "nodes": ["# + nodes.joined(separator: ",") + "]}", maxNodes: 6)
+        XCTAssertEqual(p.summaries.map(\.expand), ["it's \u{1b}[31mred"])
+        XCTAssertTrue(p.messages[0].contains("group it's U+001B[31mred (9 nodes); draw more with --expand 'it'\\''s U+001B[31mred',"), p.messages[0])
+        XCTAssertFalse(p.messages[0].contains("\u{1b}"))
     }
 
     /// A graph without groups or calls folds by distance, as before, and says why.
