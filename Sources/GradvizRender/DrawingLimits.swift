@@ -46,6 +46,15 @@ public enum DrawingLimits {
     /// to 620 ops stay with dot (same bytes as before).
     public static let dotWork = 4_000
 
+    /// `auto` lays out again with the layered layout, which wraps a long strip into rows
+    /// (`LayeredLayout.Spacing.wrapLength`), a drawing of dot's longer than this along its
+    /// ranks and more than `stripAspect` times as long as it is thick: the 12-step RNN of
+    /// bench/render, 15,857 × 485 pt from dot, is 4,225 × 1,473 pt in rows; the LSTM sample
+    /// left to right 8,300 × 789 pt, in rows 3,405 × 1,495. Every sample and reference
+    /// drawing but the LSTM's left to right is under 3,100 pt long, and stays dot's.
+    public static let stripLength = 6_000.0
+    public static let stripAspect = 4.0
+
     /// Past this many nodes the layered layout says what it is doing, phase by phase
     /// (each takes more than a second).
     public static let layeredProgressAbove = 3_000
@@ -63,8 +72,12 @@ public enum DrawingLimits {
     /// doubles it), so one value read all along a chain (weights shared across the steps
     /// of an unrolled RNN, `v_i = v_(i-1) * x`) costs O(n²) of them: 300 ops gave dot
     /// 364k virtual nodes and took minutes. By reference it is O(n): 0.3 s, 620 ops 0.5 s
-    /// (commit 5d58ffb). Samples and references have no use this long.
-    public static let referenceBudget = 48
+    /// (commit 5d58ffb). With 48 the LSTM sample's weights W and b, read at each of its
+    /// three steps, were drawn as long edges: bundles down the whole drawing that pulled
+    /// the steps into a staircase (dot, top to bottom: 2,530 × 3,217 pt; with 16 the steps
+    /// stand in one column, 1,842 × 3,284 pt, and each step reads W and b from a copy
+    /// beside it). Of the samples and references only the LSTM has uses this long.
+    public static let referenceBudget = 16
 
     /// dot's `nslimit` in a fast layout with references: the chain of a 300-op
     /// shared-input chain drifts into a staircase with 1 (5,600 pt tall), is a straight

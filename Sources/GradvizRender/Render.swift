@@ -100,6 +100,10 @@ public enum Renderer {
             } else {
                 do {
                     try graph.layout(engine: "dot")
+                    if options.layout == .auto, let strip = longStrip(graph, rankdir: options.rankdir) {
+                        progress?("dot's drawing is a strip of \(strip): wrapping it into rows with gradviz's layered layout (--layout dot to keep it)")
+                        try layLayered(graph, plan: plan)
+                    }
                 } catch let error as GraphvizError where options.layout == .auto {
                     progress?("dot failed (\(error)); using gradviz's layered layout")
                     try layLayered(graph, plan: plan)
@@ -110,6 +114,16 @@ public enum Renderer {
         }
         if verbose { progress?(String(format: "layout done in %.1f s", Date().timeIntervalSince(start))) }
         return graph
+    }
+
+    /// A drawing of dot's that is one long strip along the ranks (an unrolled RNN left to
+    /// right), in words ("15,857 × 485 pt"); nil for any other.
+    static func longStrip(_ graph: Graphviz.Graph, rankdir: String) -> String? {
+        guard let box = graph.boundingBox else { return nil }
+        let alongRanks = rankdir == "TB" || rankdir == "BT" ? box.height : box.width
+        let across = rankdir == "TB" || rankdir == "BT" ? box.width : box.height
+        guard alongRanks > DrawingLimits.stripLength, alongRanks > DrawingLimits.stripAspect * across else { return nil }
+        return "\(Int(box.width.rounded())) × \(Int(box.height.rounded())) pt"
     }
 
     static func layLayered(_ graph: Graphviz.Graph, plan: DrawingPlan) throws {

@@ -100,6 +100,9 @@ extension Graph {
             setRootLocked("splines", "none")
             _ = withCString("pos") { name in withCString("0,0") { agattr(root, Int32(AGNODE), name, $0) } }
             defer { setRootLocked("splines", splines ?? "") }
+            // nop2 makes a cluster's label (and so its size) only for a cluster with a
+            // box: give every cluster an empty one, replaced by `place`.
+            boxClustersLocked(root)
             try layoutLocked(engine: "nop2")
             return measurementLocked()
         }
@@ -189,6 +192,15 @@ extension Graph {
 
     func setRootLocked(_ name: String, _ value: String) {
         withCString(name) { name in withCString(value) { _ = agattr(root, Int32(AGRAPH), name, $0) } }
+    }
+
+    private func boxClustersLocked(_ graph: UnsafeMutablePointer<Agraph_t>) {
+        var sub = agfstsubg(graph)
+        while let s = sub {
+            if String(cString: agnameof(s)).hasPrefix("cluster") { setLocked(UnsafeMutableRawPointer(s), "bb", "0,0,0,0") }
+            boxClustersLocked(s)
+            sub = agnxtsubg(s)
+        }
     }
 
     private func setLocked(_ object: UnsafeMutableRawPointer, _ name: String, _ value: String) {

@@ -27,43 +27,54 @@ final class LayeredLayoutTests: XCTestCase {
         return String(decoding: try Renderer.render(m.0, m.1, format: .svg, options: options), as: UTF8.self)
     }
 
-    func checkGeometry(_ svg: String, _ rankdir: String, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
-        let found = problems(svg, rankdir)
+    func checkGeometry(_ svg: String, _ rankdir: String, _ name: String, flatEdges: Bool = false, file: StaticString = #filePath, line: UInt = #line) {
+        let found = problems(svg, rankdir, flatEdges: flatEdges)
         XCTAssertTrue(found.isEmpty, "\(name): \(found.count) problems: \(found.prefix(5).joined(separator: "; "))", file: file, line: line)
     }
 
     /// Every property the layout promises that the SVG breaks, in words.
-    func problems(_ svg: String, _ rankdir: String) -> [String] {
+    /// dot may draw an edge flat (both ends in one rank: the gradient edge into a Σ
+    /// beside its shared weight), never backwards: `flatEdges` allows the first.
+    func problems(_ svg: String, _ rankdir: String, flatEdges: Bool = false) -> [String] {
         let g = SVGGeometry(svg)
         var found: [String] = []
         if g.nodes.isEmpty { found.append("no nodes") }
         let nodes = g.nodeOrder.compactMap { n in g.nodes[n]?.shape.map { (n, $0) } }
         if nodes.count != g.nodes.count { found.append("a node has no shape") }
         // Ranks: every edge (forward, and gradient edges, declared forward) runs from an
-        // earlier rank to a later one.
+        // earlier rank to a later one: forward along the rank axis, or, in a drawing wrapped
+        // into rows (columns), into a later row (column).
+        let across = rankdir == "TB" || rankdir == "BT"
+        let rows = Self.bands(nodes.map(\.1), across: across)
         for e in g.edges {
             let ends = e.title.components(separatedBy: "->")
             guard ends.count == 2, let t = g.nodes[ends[0]]?.shape, let h = g.nodes[ends[1]]?.shape else {
                 found.append("edge \(e.title) has no ends"); continue
             }
-            let forward = switch rankdir {
-                case "TB": t.y1 <= h.y0 + 0.5
-                case "BT": t.y0 >= h.y1 - 0.5
-                case "RL": t.x0 >= h.x1 - 0.5
-                default: t.x1 <= h.x0 + 0.5
+            let forward = switch (rankdir, flatEdges) {
+                case ("TB", false): t.y1 <= h.y0 + 0.5
+                case ("BT", false): t.y0 >= h.y1 - 0.5
+                case ("RL", false): t.x0 >= h.x1 - 0.5
+                case (_, false): t.x1 <= h.x0 + 0.5
+                case ("TB", true): t.center.y <= h.center.y + 0.5
+                case ("BT", true): t.center.y >= h.center.y - 0.5
+                case ("RL", true): t.center.x >= h.center.x - 0.5
+                case (_, true): t.center.x <= h.center.x + 0.5
             }
-            if !forward { found.append("edge \(e.title) does not run forward") }
+            if !forward && !(rows(h) > rows(t)) { found.append("edge \(e.title) does not run forward") }
         }
         for i in nodes.indices {
             for j in nodes.indices where j > i && nodes[i].1.overlaps(nodes[j].1) {
                 found.append("nodes \(nodes[i].0) and \(nodes[j].0) overlap")
             }
         }
-        let labels = g.edgeLabels
+        // Labels: of every edge, and of every cluster (its name at the top of its box).
+        let labels = g.edgeLabels.map { (owner: $0.owner, text: $0.text, rect: $0.rect, of: g.edges[$0.owner].title) }
+            + g.clusters.enumerated().flatMap { c, o in o.texts.map { (owner: -1 - c, text: $0.text, rect: $0.rect, of: o.title) } }
         let arrows = g.edges.flatMap(\.arrows)
         for (k, l) in labels.enumerated() {
             for (n, box) in nodes where l.rect.overlaps(box) {
-                found.append("label '\(l.text)' of \(g.edges[l.owner].title) overlaps node \(n)")
+                found.append("label '\(l.text)' of \(l.of) overlaps node \(n)")
             }
             for other in labels[(k + 1)...] where other.owner != l.owner && l.rect.overlaps(other.rect) {
                 found.append("labels '\(l.text)' and '\(other.text)' overlap")
@@ -83,6 +94,23 @@ final class LayeredLayoutTests: XCTestCase {
         return found
     }
 
+    /// The rows of a drawing wrapped into rows (columns, `across`): the nodes' extents
+    /// across the ranks merged where they overlap; a node's row is its band's index, in
+    /// reading order.
+    static func bands(_ boxes: [SVGGeometry.Rect], across: Bool) -> (SVGGeometry.Rect) -> Int {
+        let spans = boxes.map { across ? ($0.x0, $0.x1) : ($0.y0, $0.y1) }.sorted { $0.0 < $1.0 }
+        var starts: [Double] = []
+        var end = -Double.infinity
+        for s in spans {
+            if s.0 > end { starts.append(s.0) }
+            end = max(end, s.1)
+        }
+        return { r in
+            let v = across ? r.x0 : r.y0
+            return starts.lastIndex { $0 <= v + 0.5 } ?? 0
+        }
+    }
+
     func testSamplesAndReferencesBothWays() throws {
         let files = RenderTests.jsonFiles(in: RenderTests.referenceDirectory)
             + RenderTests.jsonFiles(in: RenderTests.packageRoot.appendingPathComponent("samples"))
@@ -91,6 +119,7 @@ final class LayeredLayoutTests: XCTestCase {
             let m = try load(file)
             for rankdir in ["LR", "TB"] {
                 checkGeometry(try svg(m, rankdir: rankdir), rankdir, "\(file.lastPathComponent) \(rankdir)")
+                checkGeometry(try svg(m, rankdir: rankdir, layout: .dot), rankdir, "\(file.lastPathComponent) \(rankdir) dot", flatEdges: true)
             }
         }
     }
@@ -139,6 +168,49 @@ final class LayeredLayoutTests: XCTestCase {
         for i in 1..<80 { chain.append("{\"id\": \"v\(i)\", \"expr\": \"v\(i - 1) * x\"}") }
         let shared = try load(json: "{\"inputs\": {\"x\": 1.01}, \"nodes\": [\(chain.joined(separator: ","))], \"outputs\": [\"v79\"]}")
         checkGeometry(try svg(shared), "LR", "shared-input chain 80")
+    }
+
+    /// An RNN unrolled over `steps` steps, h_t = tanh(W·h_(t-1) + U·x_t + b), as
+    /// bench/render/gen_rnn.py writes it.
+    static func rnn(_ steps: Int) -> String {
+        var inputs = [#""W": [[0.1, -0.2, 0.3], [0.4, 0.5, -0.6], [0.7, -0.8, 0.9]], "U": [[0.2, 0.1], [-0.3, 0.4], [0.5, -0.6]]"#,
+                      #""b": [0.1, 0.2, -0.1], "h0": {"value": [0.1, -0.1, 0.2], "grad": false}"#]
+        var nodes: [String] = []
+        for t in 1...steps {
+            inputs.append("\"x\(t)\": {\"value\": [\(Double(t) / 10), -0.5], \"grad\": false}")
+            nodes.append("{\"id\": \"h\(t)\", \"expr\": \"tanh(matmul(W, h\(t - 1)) + matmul(U, x\(t)) + b)\"}")
+        }
+        nodes.append("{\"id\": \"L\", \"op\": \"sum\", \"inputs\": [\"h\(steps)\"]}")
+        return "{\"inputs\": {\(inputs.joined(separator: ", "))}, \"nodes\": [\(nodes.joined(separator: ", "))], \"outputs\": [\"L\"]}"
+    }
+
+    /// A long strip is wrapped into rows (columns top to bottom): the 12-step RNN was
+    /// 16,873 × 624 pt in one row. Every edge still runs forward, into a later row where it
+    /// wraps, and nothing overlaps; the rows hold the steps in order.
+    func testLongStripsWrapIntoRows() throws {
+        let m = try load(json: Self.rnn(12))
+        for rankdir in ["LR", "TB", "RL"] {
+            let text = try svg(m, rankdir: rankdir)
+            checkGeometry(text, rankdir, "rnn 12 \(rankdir)")
+            let g = SVGGeometry(text)
+            let boxes = g.nodeOrder.compactMap { g.nodes[$0]?.shape }
+            let width = boxes.map(\.x1).max()! - boxes.map(\.x0).min()!
+            let height = boxes.map(\.y1).max()! - boxes.map(\.y0).min()!
+            let (long, short) = rankdir == "TB" ? (height, width) : (width, height)
+            XCTAssertLessThan(long, 4 * short, "rnn 12 \(rankdir): \(Int(width)) × \(Int(height)) is not wrapped")
+            // Steps in reading order: each h_t's tanh in the same row as h_(t-1)'s or a later one.
+            let row = Self.bands(boxes, across: rankdir == "TB")
+            let tanhs = g.nodeOrder.filter { g.nodes[$0]!.texts.contains { $0.text == "tanh" } }.map { row(g.nodes[$0]!.shape!) }
+            XCTAssertEqual(tanhs.count, 12)
+            XCTAssertEqual(tanhs, tanhs.sorted(), "rnn 12 \(rankdir): steps out of order")
+            XCTAssertGreaterThanOrEqual(Set(tanhs).count, 2, "rnn 12 \(rankdir): rows")
+        }
+        // Short drawings stay one row: every edge runs left to right.
+        let short = SVGGeometry(try svg(try load(json: Self.rnn(1))))
+        for e in short.edges {
+            let ends = e.title.components(separatedBy: "->")
+            XCTAssertLessThanOrEqual(short.nodes[ends[0]]!.shape!.x1, short.nodes[ends[1]]!.shape!.x0 + 0.5, "rnn 1: \(e.title)")
+        }
     }
 
     func testTheCheckerFindsOverlaps() throws {

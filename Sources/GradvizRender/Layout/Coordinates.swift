@@ -16,6 +16,13 @@ extension LayeredLayout {
         let count = layers.count
         layerThickness = [Double](repeating: 0, count: count)
         for i in layer.indices { layerThickness[Int(layer[i])] = max(layerThickness[Int(layer[i])], rankExtent[i]) }
+        if topToBottom && !m.clusters.isEmpty {
+            // Top to bottom, a cluster's label stands beside its first layer.
+            let (low, _) = clusterLayerSpans()
+            for c in m.clusters.indices where low[c] != .max {
+                layerThickness[Int(low[c])] = max(layerThickness[Int(low[c])], m.clusters[c].label?.height ?? 0)
+            }
+        }
         var jump = [Double](repeating: 0, count: count)
         for i in layer.indices {
             for k in Int(downStart[i])..<Int(downStart[i + 1]) {
@@ -69,10 +76,12 @@ extension LayeredLayout {
         return (before, after)
     }
 
-    /// A cluster's label sits at the top of its box: along the ranks top to bottom,
-    /// along the order axis left to right.
-    func clusterLabelAlongRanks(_ c: Int) -> Double { topToBottom ? (m.clusters[c].label?.height ?? 0) : 0 }
-    func clusterLabelAcrossRanks(_ c: Int) -> Double { topToBottom ? 0 : (m.clusters[c].label?.height ?? 0) }
+    /// A cluster's label sits in a strip of its own along the box's first side across the
+    /// ranks, which nothing of the cluster enters: left to right its top (as high as the
+    /// label), top to bottom its left side (as wide as the label, beside the first layer:
+    /// at the top, the lines entering the box would cross it).
+    func clusterLabelAlongRanks(_ c: Int) -> Double { 0 }
+    func clusterLabelAcrossRanks(_ c: Int) -> Double { (topToBottom ? m.clusters[c].label?.width : m.clusters[c].label?.height) ?? 0 }
 
     // MARK: Order axis
 

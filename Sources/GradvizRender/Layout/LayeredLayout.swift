@@ -31,6 +31,13 @@ struct LayeredLayout {
         var labelGap = 2.0
         /// Inside a cluster box, around its content.
         var clusterMargin = 8.0
+        /// A strip longer than this, and than `wrapAspect` times its thickness, is wrapped
+        /// into rows (`Rows.swift`) that are about `rowAspect` times as long as all the
+        /// rows together are thick, `rowGap` apart (plus the channel for the lines).
+        var wrapLength = 3_000.0
+        var wrapAspect = 3.0
+        var rowAspect = 1.0
+        var rowGap = 24.0
     }
 
     let m: Measurement

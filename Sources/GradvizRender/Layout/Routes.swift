@@ -9,35 +9,46 @@ extension LayeredLayout {
     }
 
     func placement() -> Placement {
+        let rows = wrapIntoRows()
         let boxes = clusterBoxes()
+        let (boxLayer, _) = clusterLayerSpans()
+        func boxRow(_ c: Int) -> Int { boxLayer.isEmpty || boxLayer[c] == .max ? 0 : rows.row(ofLayer: Int(boxLayer[c])) }
+        func at(_ p: RO, _ row: Int) -> RO { RO(r: p.r - rows.shiftR[row], o: p.o + rows.shiftO[row]) }
         // Graphviz's y grows upwards: flip the downward axis about the drawing's extent.
-        var lowO = Double.infinity, highO = -Double.infinity
+        var lowO = Double.infinity, highO = -Double.infinity, rankEnd = 0.0
         for i in layer.indices {
-            lowO = min(lowO, coordinate[i] - orderExtent[i] / 2)
-            highO = max(highO, coordinate[i] + orderExtent[i] / 2)
+            let l = Int(layer[i]), k = rows.row(ofLayer: l)
+            lowO = min(lowO, coordinate[i] - orderExtent[i] / 2 + rows.shiftO[k])
+            highO = max(highO, coordinate[i] + orderExtent[i] / 2 + rows.shiftO[k])
+            rankEnd = max(rankEnd, layerStart[l] + layerThickness[l] - rows.shiftR[k])
         }
-        for b in boxes { lowO = min(lowO, b.o0); highO = max(highO, b.o1) }
+        for (c, b) in boxes.enumerated() {
+            let k = boxRow(c)
+            lowO = min(lowO, b.o0 + rows.shiftO[k]); highO = max(highO, b.o1 + rows.shiftO[k])
+            rankEnd = max(rankEnd, b.r1 - rows.shiftR[k])
+        }
+        for (k, t) in rows.turnRight.enumerated() { rankEnd = max(rankEnd, t + Double(rows.track[k].count + 1) * trackGap) }
         if !lowO.isFinite { lowO = 0; highO = 0 }
-        let rankEnd = (layerStart.last ?? 0) + (layerThickness.last ?? 0)
         let reversed = self.reversed
         func point(_ p: RO) -> Point {
             let r = reversed ? rankEnd - p.r : p.r
             return topToBottom ? Point(x: p.o - lowO, y: rankEnd - r) : Point(x: r, y: highO - p.o)
         }
-        let nodes = (0..<realCount).map { point(center($0)) }
+        let nodes = (0..<realCount).map { point(at(center($0), rows.row(ofLayer: Int(layer[$0])))) }
         var edges = [Placement.Edge](repeating: Placement.Edge(points: [], startArrowTip: nil, endArrowTip: nil, label: nil),
                                      count: m.edges.count)
-        for b in bundles { route(b, into: &edges, point) }
-        for (k, e) in m.edges.enumerated() where e.tail == e.head { edges[k] = loop(k, point) }
+        for (bi, b) in bundles.enumerated() { route(bi, b, rows: rows, into: &edges, point) }
+        for (k, e) in m.edges.enumerated() where e.tail == e.head { edges[k] = loop(k, rows: rows, point) }
         var clusters: [Box] = [], labels: [Point?] = []
         for (c, b) in boxes.enumerated() {
-            let a = point(RO(r: b.r0, o: b.o0)), z = point(RO(r: b.r1, o: b.o1))
+            let a = point(at(RO(r: b.r0, o: b.o0), boxRow(c))), z = point(at(RO(r: b.r1, o: b.o1), boxRow(c)))
             clusters.append(Box(lowerLeft: Point(x: min(a.x, z.x), y: min(a.y, z.y)), upperRight: Point(x: max(a.x, z.x), y: max(a.y, z.y))))
-            // The label in the box's top left corner.
+            // The label in its strip (`clusterLabelAcrossRanks`), at the start of the box.
             if let size = m.clusters[c].label {
-                let m = spacing.clusterMargin
-                let top = Point(x: min(a.x, z.x), y: max(a.y, z.y))
-                labels.append(Point(x: top.x + m + size.width / 2, y: top.y - m / 2 - size.height / 2))
+                let margin = spacing.clusterMargin
+                let o = b.o0 + margin / 2 + (topToBottom ? size.width : size.height) / 2
+                let r = topToBottom ? layerStart[Int(boxLayer[c])] + size.height / 2 : b.r0 + margin + size.width / 2
+                labels.append(point(at(RO(r: r, o: o), boxRow(c))))
             } else {
                 labels.append(nil)
             }
@@ -51,10 +62,12 @@ extension LayeredLayout {
     }
 
     /// The splines of a bundle's edges, side by side, and its labels stacked beside them.
-    func route(_ b: Bundle, into edges: inout [Placement.Edge], _ point: (RO) -> Point) {
+    func route(_ bi: Int, _ b: Bundle, rows: Rows, into edges: inout [Placement.Edge], _ point: (RO) -> Point) {
         let tail = Int(b.tail), head = Int(b.head)
         let count = b.edges.count
         let t = center(tail), h = center(head)
+        func rowOf(_ item: Int) -> Int { rows.row(ofLayer: Int(layer[item])) }
+        func at(_ p: RO, _ item: Int) -> RO { let k = rowOf(item); return RO(r: p.r - rows.shiftR[k], o: p.o + rows.shiftO[k]) }
         var labelTop = 0.0
         if b.labelItem >= 0 {
             let i = Int(b.labelItem)
@@ -65,17 +78,27 @@ extension LayeredLayout {
             let e = m.edges[k]
             let offset = (Double(j) - Double(count - 1) / 2) * spacing.lineGap
             // Waypoints: out of the tail, straight through every layer crossed, into the head.
-            var way = [RO(r: t.r + rankExtent[tail] / 2, o: t.o + offset)]
+            // In each item's row; where the way goes on in the next row, it detours.
+            var way = [at(RO(r: t.r + rankExtent[tail] / 2, o: t.o + offset), tail)]
+            var row = rowOf(tail)
+            func next(_ p: RO, _ item: Int) {
+                let q = at(p, item)
+                if rowOf(item) != row {
+                    way += detour(from: way[way.count - 1], to: q, cut: row, bundle: bi, offset: offset, rows: rows)
+                    row = rowOf(item)
+                }
+                way.append(q)
+            }
             for d32 in b.dummies {
                 let d = Int(d32), l = Int(layer[d])
                 let o = (d32 == b.labelItem ? coordinate[d] - orderExtent[d] / 2 + b.band / 2 : coordinate[d]) + offset
                 // Straight past its label and its neighbours in the layer; the bends
                 // between use all the room there is.
                 let half = straightSpan(d) / 2, middle = layerStart[l] + layerThickness[l] / 2
-                way.append(RO(r: middle - half, o: o))
-                if half > 0 { way.append(RO(r: middle + half, o: o)) }
+                next(RO(r: middle - half, o: o), d)
+                if half > 0 { way.append(at(RO(r: middle + half, o: o), d)) }
             }
-            way.append(RO(r: h.r - rankExtent[head] / 2, o: h.o + offset))
+            next(RO(r: h.r - rankExtent[head] / 2, o: h.o + offset), head)
             // Arrowheads sit between the spline's end and the node.
             let arrowFirst = b.reversed ? e.arrowAtHead : e.arrowAtTail
             let arrowLast = b.reversed ? e.arrowAtTail : e.arrowAtHead
@@ -114,7 +137,7 @@ extension LayeredLayout {
                 let i = Int(b.labelItem)
                 let across = topToBottom ? size.width : size.height
                 let r = layerStart[Int(layer[i])] + layerThickness[Int(layer[i])] / 2
-                label = point(RO(r: r, o: labelTop + across / 2))
+                label = point(at(RO(r: r, o: labelTop + across / 2), i))
                 labelTop += across
             }
             edges[k] = Placement.Edge(points: points, startArrowTip: first, endArrowTip: last, label: label)
@@ -132,9 +155,12 @@ extension LayeredLayout {
     }
 
     /// A node's edge to itself: a small loop on its far side.
-    func loop(_ k: Int, _ point: (RO) -> Point) -> Placement.Edge {
+    func loop(_ k: Int, rows: Rows, _ point: (RO) -> Point) -> Placement.Edge {
         let e = m.edges[k]
-        let c = center(e.tail)
+        let row = rows.row(ofLayer: Int(layer[e.tail]))
+        var c = center(e.tail)
+        c.r -= rows.shiftR[row]
+        c.o += rows.shiftO[row]
         let r = c.r + rankExtent[e.tail] / 2, o = c.o, d = 12.0
         let points = [RO(r: r, o: o - 4), RO(r: r + d, o: o - d), RO(r: r + d, o: o + d), RO(r: r, o: o + 4)].map(point)
         return Placement.Edge(points: points, startArrowTip: nil, endArrowTip: nil, label: e.label.map { _ in point(RO(r: r + d + 8, o: o)) })
