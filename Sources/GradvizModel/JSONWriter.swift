@@ -1,7 +1,8 @@
 // Deterministic JSON output for result files: same input, same bytes.
 
 /// A streaming JSON writer. Call `beginObject`/`key`/`value`/`endObject` (and the
-/// array counterparts) in document order, then take `bytes` or `string`.
+/// array counterparts) in document order, then take `bytes` or `string`; or give it a
+/// `sink` and it hands the document over in chunks as it goes (`finishStream`).
 ///
 /// Numbers: finite doubles are written in the shortest form that parses back to
 /// the same bits; integral values below 10^15 in magnitude without a fraction
@@ -25,8 +26,21 @@
 public struct JSONWriter {
     public enum Style: Sendable { case compact, pretty }
 
+    /// Takes the next chunk of a streamed document; false when it could not (a failed
+    /// write), which stops the writer.
+    public typealias Sink = (UnsafeRawBufferPointer) -> Bool
+
     public let style: Style
+    /// The output not yet handed to the sink: the whole document for a writer without one.
     public private(set) var bytes: [UInt8] = []
+    /// Whether the sink refused a chunk. Everything written after that is dropped, and a
+    /// long document can stop early (`tensor` does, between rows).
+    public private(set) var failed = false
+
+    private let sink: Sink?
+    /// `bytes` is handed to the sink once it holds this many: a result file of a gigabyte
+    /// is written with one chunk in memory. (Int.max without a sink: never.)
+    private let chunkSize: Int
 
     private struct Container {
         let isObject: Bool
@@ -41,7 +55,20 @@ public struct JSONWriter {
     /// `capacity`: the expected size in bytes, when known, to spare regrowing a large output.
     public init(style: Style = .compact, capacity: Int = 0) {
         self.style = style
+        sink = nil
+        chunkSize = .max
         bytes.reserveCapacity(capacity)
+    }
+
+    /// A writer that hands its output to `sink` in chunks of about `chunkSize` bytes (cut
+    /// between values, so a chunk is at most one value longer), in order, on this thread.
+    public init(style: Style = .compact, chunkSize: Int = 1 << 20, sink: @escaping Sink) {
+        precondition(chunkSize > 0, "chunkSize must be positive")
+        self.style = style
+        self.sink = sink
+        self.chunkSize = chunkSize
+        // Room for a chunk and the value that completes it, so the buffer never regrows.
+        bytes.reserveCapacity(chunkSize + 4096)
     }
 
     /// The finished document with the newline a text file ends with.
@@ -51,8 +78,25 @@ public struct JSONWriter {
         return bytes
     }
 
+    /// Ends a streamed document: its final newline and the last chunk go to the sink.
+    /// True when the sink took every chunk.
+    public mutating func finishStream() -> Bool {
+        precondition(sink != nil, "finishStream needs a writer with a sink")
+        precondition(stack.isEmpty, "unbalanced begin/end")
+        bytes.append(UInt8(ascii: "\n"))
+        flush()
+        return !failed
+    }
+
     /// The output so far as a String.
     public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Hands `bytes` to the sink (or, once it has failed, drops them).
+    private mutating func flush() {
+        guard let sink, !bytes.isEmpty else { return }
+        if !failed { failed = !bytes.withUnsafeBytes(sink) }
+        bytes.removeAll(keepingCapacity: true)
+    }
 
     // MARK: Containers
 
@@ -98,7 +142,7 @@ public struct JSONWriter {
 
     public mutating func value(_ n: Int) {
         prepareForValue()
-        bytes.append(contentsOf: String(n).utf8)
+        JSONWriter.appendInteger(Int64(n), to: &bytes)
     }
 
     public mutating func value(_ s: String) {
@@ -149,21 +193,40 @@ public struct JSONWriter {
     /// pretty style.
     public mutating func tensor(_ data: [Double], shape: [Int]) {
         if shape.isEmpty && data.count == 1 { return value(data[0]) }
-        precondition(shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == data.count,
+        precondition(!shape.isEmpty && shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == data.count,
                      "tensor data does not match its shape")
-        writeTensor(data, shape: shape[...], offset: 0)
+        data.withUnsafeBufferPointer { writeTensor($0, shape: shape[...], offset: 0) }
     }
 
-    private mutating func writeTensor(_ data: [Double], shape: ArraySlice<Int>, offset: Int) {
-        guard let n = shape.first else {
-            value(data[offset])
-            return
-        }
-        let inner = shape.dropFirst()
+    private mutating func writeTensor(_ data: UnsafeBufferPointer<Double>, shape: ArraySlice<Int>, offset: Int) {
+        let n = shape.first!, inner = shape.dropFirst()
+        if inner.isEmpty { return writeRow(UnsafeBufferPointer(rebasing: data[offset..<offset + n])) }
         let stride = inner.reduce(1, *)
-        beginArray(singleLine: inner.isEmpty)
-        for k in 0..<n { writeTensor(data, shape: inner, offset: offset + k * stride) }
+        beginArray()
+        // A sink that failed will take nothing more: stop between rows.
+        for k in 0..<n where !failed { writeTensor(data, shape: inner, offset: offset + k * stride) }
         endArray()
+    }
+
+    /// A row of numbers, `[a, b, c]` on one line: the bytes `beginArray(singleLine: true)`,
+    /// `value` per number and `endArray` write, without their bookkeeping per number (a
+    /// result file has tens of millions of numbers; this loop is most of its time).
+    private mutating func writeRow(_ row: UnsafeBufferPointer<Double>) {
+        prepareForValue()
+        bytes.append(UInt8(ascii: "["))
+        for (k, d) in row.enumerated() {
+            if k > 0 {
+                // A long row (a vector of millions) is cut into chunks too, and stops early.
+                if bytes.count >= chunkSize {
+                    flush()
+                    if failed { break }
+                }
+                bytes.append(UInt8(ascii: ","))
+                if style == .pretty { bytes.append(UInt8(ascii: " ")) }
+            }
+            JSONWriter.appendNumber(d, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
     }
 
     /// One value as a string; the usual way to serialize a `JSONValue`.
@@ -176,6 +239,8 @@ public struct JSONWriter {
     // MARK: Layout
 
     private mutating func prepareForValue() {
+        // Between two values: where a streamed document is cut into chunks.
+        if bytes.count >= chunkSize { flush() }
         guard let top = stack.last else {
             precondition(!wroteTopLevel, "a JSON text has one top-level value")
             wroteTopLevel = true
@@ -231,14 +296,46 @@ public struct JSONWriter {
         if d == 0 && d.sign == .minus {
             // "-0" would be read back as the integer 0 by many readers (Python's json).
             out.append(contentsOf: "-0.0".utf8)
-        } else if abs(d) < 1e15 && Double(Int64(d)) == d {
-            var text = String(Int64(d))
-            text.withUTF8 { out.append(contentsOf: $0) }
+        } else if abs(d) < 1e15, let n = Int64(exactly: d) {
+            appendInteger(n, to: &out)
         } else {
-            // Swift's description is the shortest representation that round-trips, and
-            // its forms ("0.1", "1e-07", "1.5e+300", "1000000000000000.0") are all valid JSON.
-            var text = d.description
-            text.withUTF8 { out.append(contentsOf: $0) }
+            appendShortest(d, to: &out)
+        }
+    }
+
+    /// The decimal digits of `n`, written straight into `out` (no String).
+    static func appendInteger(_ n: Int64, to out: inout [UInt8]) {
+        // 20 digits and a sign hold any Int64; filled from the end.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            var magnitude = n.magnitude
+            var start = buffer.count
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude != 0
+            if n < 0 {
+                start -= 1
+                buffer[start] = UInt8(ascii: "-")
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
+        }
+    }
+
+    /// `d.description` (the shortest text that parses back to the same bits: "0.1",
+    /// "1e-07", "1.5e+300", "1000000000000000.0", all valid JSON), written straight into
+    /// `out`. `description` makes a String per number, on the heap past 15 bytes: most of
+    /// the time of a result file of millions of numbers. The Swift runtime's own formatter
+    /// (what `description` calls) writes into a stack buffer instead;
+    /// JSONWriterStreamTests compares the two bit for bit.
+    static func appendShortest(_ d: Double, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            // The formatter leaves some zero digits unwritten and expects the buffer to hold
+            // "0"s (its contract; Swift 6.3's C entry point forgets to fill them, later
+            // versions fill them themselves).
+            buffer.initialize(repeating: UInt8(ascii: "0"))
+            let count = swift_float64ToString(buffer.baseAddress!, UInt(buffer.count), d, false)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<Int(count)]))
         }
     }
 
@@ -287,3 +384,11 @@ extension JSONValue: CustomStringConvertible {
         }
     }
 }
+
+/// The Swift runtime's shortest round-trip formatter, exported by libswiftCore (also the
+/// static one `--static-swift-stdlib` links): the text of `description` for a finite
+/// double, in at most 32 bytes (the buffer needs 32) without a terminating NUL, at the
+/// start of `buffer`; returns its length. `debug: false` is `description`'s form.
+@_silgen_name("swift_float64ToString")
+private func swift_float64ToString(_ buffer: UnsafeMutablePointer<UInt8>, _ bufferLength: UInt,
+                                   _ value: Double, _ debug: Bool) -> UInt64

@@ -5,8 +5,24 @@ public enum ResultJSON {
     /// Serializes a computed model. Non-finite numbers, which JSON cannot hold, are written
     /// as the strings "NaN", "Infinity" and "-Infinity".
     public static func write(_ model: Model, _ grads: Gradients, style: JSONWriter.Style = .pretty) -> [UInt8] {
-        let graph = model.graph
         var w = JSONWriter(style: style)
+        write(model, grads, into: &w)
+        return w.fileBytes()
+    }
+
+    /// The same bytes as `write`, handed to `sink` in chunks of about `chunkSize` bytes as
+    /// they are formatted: a result file is three numbers per element of every value (a
+    /// gigabyte for a ResNet-18), never held whole. False when the sink refused a chunk;
+    /// writing stops soon after that.
+    public static func write(_ model: Model, _ grads: Gradients, style: JSONWriter.Style = .pretty,
+                             chunkSize: Int = 1 << 20, to sink: @escaping JSONWriter.Sink) -> Bool {
+        var w = JSONWriter(style: style, chunkSize: chunkSize, sink: sink)
+        write(model, grads, into: &w)
+        return w.finishStream()
+    }
+
+    private static func write(_ model: Model, _ grads: Gradients, into w: inout JSONWriter) {
+        let graph = model.graph
         w.beginObject()
         w.key("gradviz"); w.value(1)
         w.key("outputs")
@@ -15,11 +31,11 @@ public enum ResultJSON {
         w.endArray()
         w.key("values")
         w.beginObject()
-        for (name, v) in model.namedValues { w.key(name); w.tensor(graph.value(v)) }
+        for (name, v) in model.namedValues where !w.failed { w.key(name); w.tensor(graph.value(v)) }
         w.endObject()
         w.key("grads")
         w.beginObject()
-        for (name, v) in model.namedValues {
+        for (name, v) in model.namedValues where !w.failed {
             if let d = grads.scalar(v) { w.key(name); w.value(d) }
             else if let g = grads[v] { w.key(name); w.tensor(g) }
         }
@@ -27,6 +43,7 @@ public enum ResultJSON {
         w.key("edges")
         w.beginArray()
         forEachEdge(model, grads) { edge in
+            guard !w.failed else { return }   // the sink takes nothing more
             // One edge a line: readable, and easy to grep.
             w.beginObject(singleLine: true)
             w.key("from"); w.value(graph.name(edge.from))
@@ -40,7 +57,6 @@ public enum ResultJSON {
         }
         w.endArray()
         w.endObject()
-        return w.fileBytes()
     }
 
     public struct Edge {

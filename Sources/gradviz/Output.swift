@@ -196,13 +196,16 @@ private func reason(_ code: Int32) -> String { String(cString: strerror(code)) }
 /// /dev/null, read-only, in its place. Otherwise the first file gradviz opens would take
 /// its number and `-o -` or a message would land in that file; this way writing to a
 /// closed stream fails (EBADF) and is reported. SIGPIPE is ignored, so a closed pipe is
-/// a write error (EPIPE) with a message, not a silent death.
+/// a write error (EPIPE) with a message, not a silent death; so is SIGXFSZ, so a file past
+/// the file-size limit (`ulimit -f`) is a write error (EFBIG), and the temporary file is
+/// removed rather than left behind by a killed process.
 func guardStandardStreams() {
     for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
         let opened = open("/dev/null", O_RDONLY)
         if opened >= 0 && opened != fd { dup2(opened, fd); close(opened) }
     }
     signal(SIGPIPE, SIG_IGN)
+    signal(SIGXFSZ, SIG_IGN)
 }
 
 /// One line on stderr. Text from a model is quoted where a message embeds it; whatever

@@ -64,6 +64,30 @@ final class OutputTests: XCTestCase {
         XCTAssertEqual(try shell(#""$G" missing.json -o x.svg 2> /dev/full"#, in: dir).status, 2)
     }
 
+    /// A result file is written as it is formatted, a megabyte at a time: a write that fails
+    /// part way (a file-size limit, a reader that stops) is still one line and exit status 1,
+    /// and a file it was to replace is untouched, with no temporary file left.
+    func testAResultWrittenInChunksFailsCleanly() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // 160,000 values, their gradients (all 1) and the edge's: about 4 MB of result, five chunks.
+        try Data(#"{"inputs": {"x": {"shape": [400, 400], "init": "normal", "seed": 1, "grad": true}}, "nodes": [{"id": "L", "op": "sum", "inputs": ["x"]}]}"#.utf8)
+            .write(to: dir.appendingPathComponent("big.json"))
+        let whole = try shell(#""$G" big.json -o whole.json && "$G" big.json -o - --format json > piped.json && wc -c < whole.json"#, in: dir)
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        XCTAssertGreaterThan(Int(whole.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 4_000_000)
+        XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("whole.json")), try Data(contentsOf: dir.appendingPathComponent("piped.json")))
+        try Data("old\n".utf8).write(to: dir.appendingPathComponent("out.json"))
+        // ulimit -f counts 512-byte blocks: 2 MB, reached in the third chunk.
+        expectWriteError(try shell(#"ulimit -f 4096 && "$G" big.json -o out.json"#, in: dir), "out.json: cannot write: File too large")
+        XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("out.json"), encoding: .utf8), "old\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") }, [])
+        expectWriteError(try shell(#""$G" big.json -o /dev/full --format json"#, in: dir), "/dev/full: cannot write: No space left on device")
+        // The reader takes 100 bytes and leaves.
+        let r = try shell(#"{ "$G" big.json -o - --format json; echo $? > status; } | head -c 100 > /dev/null; exit $(cat status)"#, in: dir)
+        expectWriteError(r, "standard output: cannot write: Broken pipe")
+    }
+
     func testTheModelIsNeverTheOutput() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

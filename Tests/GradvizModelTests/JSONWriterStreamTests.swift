@@ -1,0 +1,147 @@
+import Foundation
+import XCTest
+import GradvizCore
+@testable import GradvizModel
+
+/// JSONWriter's direct number formatting (no String per number) and its streamed output
+/// (chunks handed to a sink) give exactly the bytes the writer gave before either existed.
+final class JSONWriterStreamTests: XCTestCase {
+    /// The number text as it was made before the direct formatter: `Double.description`,
+    /// `String(Int64)` and the rules of JSONWriter's doc comment.
+    static func describedNumber(_ d: Double) -> String {
+        if d.isNaN { return "\"NaN\"" }
+        if d.isInfinite { return d < 0 ? "\"-Infinity\"" : "\"Infinity\"" }
+        if d == 0 && d.sign == .minus { return "-0.0" }
+        if abs(d) < 1e15 && Double(Int64(d)) == d { return String(Int64(d)) }
+        return d.description
+    }
+
+    /// Doubles of every kind: random bit patterns (any exponent), subnormals, powers of ten
+    /// and their neighbours, integers around 1e15 and 1e16 where the integral rule stops,
+    /// integers of every size, ordinary values, the extremes, zeros, NaN and infinities.
+    static func manyDoubles(count: Int) -> [Double] {
+        var values: [Double] = [0, -0.0, .nan, -.nan, .infinity, -.infinity, .signalingNaN,
+                                .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude,
+                                Double.leastNormalMagnitude.nextDown, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                                .ulpOfOne, 1 + .ulpOfOne, 0.1, 0.2, 0.3, 0.1 + 0.2, 1.0 / 3, 2.0 / 3, 5e-324, 1.7976931348623157e308,
+                                9_007_199_254_740_992, 9_007_199_254_740_993, 123456789.125, 4.35, 0.000001, 1e-7]
+        for e in -324...308 {
+            let p = Double("1e\(e)")!
+            values += [p, -p, p.nextUp, p.nextDown, 2 * p, 5 * p]
+        }
+        for center in [1e15, 1e16, 1e17, 9_007_199_254_740_992] {
+            for k in -40...40 { values += [center + Double(k), -(center + Double(k)), (center + Double(k)).nextUp] }
+        }
+        for k in 0..<64 { values += [Double(1 << UInt64(k)), -Double(UInt64(1) << UInt64(k)) + 1, Double(UInt64(1) << UInt64(k)) - 1] }
+        var rng = TestRandom(seed: 16)
+        while values.count < count {
+            let bits = rng.next()
+            switch values.count % 6 {
+            case 0, 1: values.append(Double(bitPattern: bits))                                  // any exponent, NaNs too
+            case 2: values.append(Double(bitPattern: bits & 0x800F_FFFF_FFFF_FFFF))             // subnormal
+            case 3: values.append(Double(Int64(bitPattern: bits) >> Int64(bits % 64)))          // integers of every size
+            case 4: values.append(Double.random(in: -3...3, using: &rng))                        // weights and activations
+            default: values.append(Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits))))  // float32 values widened
+            }
+        }
+        return values
+    }
+
+    func testNumbersAreWrittenAsDescriptionWritesThem() {
+        var mismatches = 0
+        for d in Self.manyDoubles(count: 300_000) {
+            let expected = Self.describedNumber(d), got = JSONWriter.format(d)
+            if got != expected {
+                mismatches += 1
+                if mismatches <= 10 { XCTFail("bits \(String(d.bitPattern, radix: 16)): wrote \(got), description gives \(expected)") }
+            }
+            // The shortest formatter alone, on every finite double (also those written as integers).
+            if d.isFinite {
+                var out: [UInt8] = []
+                JSONWriter.appendShortest(d, to: &out)
+                if String(decoding: out, as: UTF8.self) != d.description {
+                    mismatches += 1
+                    if mismatches <= 10 { XCTFail("bits \(String(d.bitPattern, radix: 16)): shortest form \(String(decoding: out, as: UTF8.self)), description \(d.description)") }
+                }
+            }
+        }
+        XCTAssertEqual(mismatches, 0)
+    }
+
+    func testIntegersAreWrittenAsStringWritesThem() {
+        var rng = TestRandom(seed: 5)
+        var values: [Int64] = [0, 1, -1, 9, 10, -10, 99, 100, .max, .min, .max - 1, .min + 1]
+        while values.count < 20_000 { values.append(Int64(bitPattern: rng.next()) >> Int64(values.count % 64)) }
+        for n in values {
+            var out: [UInt8] = []
+            JSONWriter.appendInteger(n, to: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), String(n))
+        }
+        var w = JSONWriter()
+        w.beginArray(); w.value(Int.min); w.value(0); w.value(42); w.endArray()
+        XCTAssertEqual(w.string, "[\(Int.min),0,42]")
+    }
+
+    /// A document written through a sink in small chunks is the in-memory document, cut
+    /// only between values, each chunk about `chunkSize`.
+    func testStreamedChunksMakeTheSameDocument() {
+        let numbers = Self.manyDoubles(count: 5_000)
+        func document(_ w: inout JSONWriter) {
+            w.beginObject()
+            w.key("name"); w.value("a \"quoted\"\nname")
+            w.key("matrix"); w.tensor(Array(numbers[0..<4_000]), shape: [40, 100])
+            w.key("list"); w.beginArray(singleLine: true); w.value(1); w.value(true); w.null(); w.endArray()
+            w.key("tree"); w.value(JSONValue.array(numbers[4_000...].map { .number($0) }))
+            w.endObject()
+        }
+        for style in [JSONWriter.Style.compact, .pretty] {
+            var whole = JSONWriter(style: style)
+            document(&whole)
+            let expected = whole.fileBytes()
+            for chunkSize in [1, 7, 100, 4096, 1 << 20] {
+                var chunks: [[UInt8]] = []
+                var streamed = JSONWriter(style: style, chunkSize: chunkSize) { chunks.append(Array($0)); return true }
+                document(&streamed)
+                XCTAssertTrue(streamed.finishStream())
+                XCTAssertEqual(Array(chunks.joined()), expected, "\(style), chunks of \(chunkSize)")
+                // Cut between values: every chunk but the last is at least chunkSize and at
+                // most one value (here under 40 bytes) longer.
+                for chunk in chunks.dropLast() {
+                    XCTAssertTrue(chunk.count >= chunkSize && chunk.count < chunkSize + 40, "a chunk of \(chunk.count) bytes for \(chunkSize)")
+                }
+                XCTAssertEqual(chunks.count, chunkSize >= expected.count ? 1 : chunks.count)
+            }
+        }
+    }
+
+    /// A sink that fails (a full disk, a closed pipe) is called no more; a long tensor stops
+    /// being formatted soon after, and the writer says so.
+    func testAFailedSinkStopsTheWriter() {
+        var calls = 0
+        var w = JSONWriter(style: .pretty, chunkSize: 1000) { _ in calls += 1; return calls < 3 }
+        w.beginArray()
+        let rows = 10_000
+        w.tensor((0..<rows * 10).map { Double($0) + 0.5 }, shape: [rows, 10])
+        w.endArray()
+        XCTAssertTrue(w.failed)
+        XCTAssertFalse(w.finishStream())
+        XCTAssertEqual(calls, 3, "no chunk after the failed one")
+        XCTAssertLessThan(w.bytes.count, 2000, "what is written after the failure is dropped, not kept")
+    }
+
+    /// Every sample's and reference's result, streamed, is the bytes of the in-memory result.
+    func testStreamedResultsAreTheResults() throws {
+        let paths = SamplesTests.samplePaths + Fixtures.referenceNames.map { Fixtures.path("reference/\($0).json") }
+        XCTAssertGreaterThan(paths.count, 20)
+        for path in paths {
+            let model = try ModelLoader.load(path: path)
+            let grads = try model.backward()
+            let expected = ResultJSON.write(model, grads)
+            for chunkSize in [1, 64, 1 << 20] {
+                var streamed: [UInt8] = []
+                XCTAssertTrue(ResultJSON.write(model, grads, chunkSize: chunkSize) { streamed.append(contentsOf: $0); return true })
+                XCTAssertEqual(streamed, expected, "\(path), chunks of \(chunkSize)")
+            }
+        }
+    }
+}
