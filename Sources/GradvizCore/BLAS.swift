@@ -13,8 +13,9 @@ import Dispatch
 /// (`BLASDeterminismTests` compares the bits computed on one thread and on all).
 /// gradviz calls no other BLAS routine.
 enum BLAS {
-    /// OpenBLAS's own threading is turned off once, before the first product.
-    private static let singleThreaded: Void = openblas_set_num_threads(1)
+    /// OpenBLAS's own threading is turned off once, before the first product, or earlier
+    /// (`singleThreadedBLAS()`).
+    static let singleThreaded: Void = gradviz_openblas_single_threaded()
 
     /// false runs the blocks of a product one after another on the calling thread (tests
     /// compare it with the parallel run).
@@ -67,10 +68,16 @@ enum BLAS {
     }
 }
 
+/// Makes OpenBLAS single-threaded now and stops the worker threads it started when it was
+/// loaded, which otherwise spin idle for about 0.1 s of CPU (measured: 0.10 s of a 0.6 s
+/// run of a 100,000-op scalar model, which never calls OpenBLAS). A program calls it first
+/// thing, as the gradviz command does; without it this happens before the first product.
+public func singleThreadedBLAS() { _ = BLAS.singleThreaded }
+
 extension Array where Element == Double {
     /// An array of `count` elements that `body` must write in full (a product with beta 0,
     /// a copy) before anyone reads them: no zero-filling of memory about to be overwritten.
-    @inlinable @usableFromInline
+    @inlinable
     init(writing count: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) {
         self.init(unsafeUninitializedCapacity: count) { buffer, initialized in
             if count > 0 { body(buffer.baseAddress!) }

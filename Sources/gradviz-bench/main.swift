@@ -44,6 +44,7 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
+singleThreadedBLAS()   // as the gradviz command does: no idle OpenBLAS workers spinning
 var args = Array(CommandLine.arguments.dropFirst())
 if args.isEmpty || args.contains("-h") || args.contains("--help") {
     print(usage)

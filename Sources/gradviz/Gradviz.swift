@@ -38,6 +38,7 @@ struct Gradviz: ParsableCommand {
     /// Runs a command with gradviz's exit statuses: 2 for anything the user can fix.
     static func main() {
         guardStandardStreams()
+        singleThreadedBLAS()
         let arguments = Arguments.joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst()))
         do {
             try Arguments.checkCommandName(arguments)
