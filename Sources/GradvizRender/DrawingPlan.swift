@@ -72,7 +72,7 @@ public struct DrawingPlan {
     public struct Summary {
         public enum Kind: String, Sendable { case group, call, repeated }
         public let kind: Kind
-        /// "encoder", "cell · c3", "cell ×11" (calls c2 … c12), "t2 … t12" (groups).
+        /// "encoder", "cell · c3", "cell ×11" (calls c2 … c12), "t2 … t12 ×11" (groups).
         public let title: String
         /// What it holds: "c2 … c12 · 6 ops each", "group enc/layer1 · 40 ops, 2 boxes inside".
         public let detail: String

@@ -125,13 +125,19 @@ struct FoldSearch {
     /// Folds until the estimate is at most `target`; false when even that is not enough.
     mutating func run(target: Int) -> Bool {
         guard total > target else { return true }
-        let byRunSaving = runs.indices.sorted { (runSaving($0), -$0) > (runSaving($1), -$1) }
-        for r in byRunSaving where total > target {
-            // An expanded later instance ends the run (the first one is drawn open anyway).
-            guard !runs[r].instances.dropFirst().contains(where: { protected[$0] }), !isHidden(runs[r].instances[0]) else { continue }
-            let saving = runSaving(r)
-            guard saving > 0 else { continue }
-            foldRun(r, saving: saving)
+        // Runs as boxes below: the largest saving first, or the smallest that is enough.
+        // (Savings change as runs fold: a run inside another's later instances goes with them.)
+        // An expanded later instance ends the run (the first one is drawn open anyway).
+        var open = runs.indices.filter { !runs[$0].instances.dropFirst().contains(where: { protected[$0] }) }
+        while total > target {
+            open.removeAll { isHidden(runs[$0].instances[0]) || runSaving($0) <= 0 }
+            guard !open.isEmpty else { break }
+            let excess = total - target
+            let savings = open.map { (run: $0, saving: runSaving($0)) }
+            let pick = savings.filter { $0.saving >= excess }.min { ($0.saving, $0.run) < ($1.saving, $1.run) }
+                ?? savings.max { ($0.saving, -$0.run) < ($1.saving, -$1.run) }!
+            foldRun(pick.run, saving: pick.saving)
+            open.removeAll { $0 == pick.run }
         }
         // Bottom-up, one depth at a time. At one depth the boxes are disjoint, so folding
         // one does not change what folding another saves: the largest go first, but when

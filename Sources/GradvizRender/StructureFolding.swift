@@ -9,9 +9,9 @@ import GradvizModel
 /// instances folded into one summary marked "×N".
 ///
 /// The order, chosen so that a reader loses as little as possible:
-/// 1. repeated structure first, the largest saving first: the folded instances compute the
-///    same ops on the same shapes as the one drawn, so only numbers go out of sight (and the
-///    explorer still has every one);
+/// 1. repeated structure first (the largest saving first, or the smallest that is enough):
+///    the folded instances compute the same ops on the same shapes as the one drawn, so
+///    only numbers go out of sight (and the explorer still has every one);
 /// 2. then groups and calls bottom-up, innermost first: the outline of the whole model
 ///    stays visible, every top-level group still a box of its own, and only detail inside
 ///    goes; folding the outermost first would leave whole blocks as single boxes beside
@@ -29,7 +29,7 @@ struct StructureFolding {
         let kind: Kind
         /// Drawn inside the first `levels` clusters of its anchor's cluster path.
         let levels: Int
-        /// Bold first line: "encoder", "cell · c3", "cell ×11", "t2 … t12".
+        /// Bold first line: "encoder", "cell · c3", "cell ×11", "t2 … t12 ×11".
         let title: String
         /// Second line: what it holds.
         let detail: String
@@ -102,8 +102,8 @@ struct StructureFolding {
                 detail = "\(names) · \(each) ops each"
                 expand = function
             } else {
-                title = names
-                detail = "×\(folded.count)\(whole ? "" : " like \(first.name)"), \(each) ops each"
+                title = "\(names) ×\(folded.count)"
+                detail = (whole ? "" : "like \(first.name), ") + "\(each) ops each"
                 expand = tree.clusters[folded[0]].name
             }
             if !whole { labelSuffix[first.path] = "  ×\(run.instances.count) (\(folded.count) folded)" }

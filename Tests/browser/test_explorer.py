@@ -246,18 +246,18 @@ def test_pinch_zooms_and_keys_pan(open_page):
 
 def test_structure_folded_summaries_say_what_they_hold(open_page):
     page = open_page("lstm-folded")
-    assert "into 1 summary box (⊞: t2 … t3)" in page.details()
+    assert "into 1 summary box (⊞: t2 … t3 ×2)" in page.details()
     page.js("location.hash = '#node=c3'")
     text = page.details()
-    assert "Not in the drawing: folded into ⊞ t2 … t3 (×2 like t1, 13 ops each); --expand t2 draws it." in text
+    assert "Not in the drawing: folded into ⊞ t2 … t3 ×2 (like t1, 13 ops each); --expand t2 draws it." in text
     assert "gradient ∂objective/∂c3: shape" in text
     page.driver.find_element(By.ID, "folded-1").click()
     text = page.details()
-    assert text.startswith("⊞ t2 … t3") and "Draw its inside with --expand t2." in text
+    assert text.startswith("⊞ t2 … t3 ×2") and "Draw its inside with --expand t2." in text
     assert "repeated structure: 2 instances folded into one box" in text
     page.driver.find_element(By.CSS_SELECTOR, "#b-W-folded-1 text").click()
     text = page.details()
-    assert text.startswith("W → ⊞ t2 … t3") and "gradient along this edge: the sum over its uses inside" in text
+    assert text.startswith("W → ⊞ t2 … t3 ×2") and "gradient along this edge: the sum over its uses inside" in text
     assert "Its uses inside" in text and "Σ at W" in text
     steps = page.js("return JSON.parse(document.getElementById('gv-data').textContent).backward.length")
     page.js(f"location.hash = '#step={steps}'")
