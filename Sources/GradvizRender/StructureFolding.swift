@@ -385,9 +385,14 @@ extension DrawingPlanner {
     func addSummary(_ s: Int) {
         let summary = folding!.summaries[s]
         var classes = ["folded", "folded-\(summary.kind.rawValue)"]
-        if summary.members.contains(where: { options.checkMarks[$0]?.failed == true }) { classes.append("check-failed") }
+        // What it hides that a reader looks for: where NaN/Inf start, an op whose check failed.
+        let origin = nonFinite.map { summary.members.contains($0.node) } == true
+        if origin { classes.append("nonfinite-origin") }
+        let failed = summary.members.lazy.compactMap { self.options.checkMarks[$0] }.first { $0.failed }
+        if failed != nil { classes.append("check-failed") }
         let i = addNode("fold:\(s)", id: "folded-\(s + 1)", role: .summary, classes: classes,
-                        cluster: cluster(for: summary.anchor, levels: summary.levels), graphNode: nil)
+                        cluster: cluster(for: summary.anchor, levels: summary.levels), graphNode: nil,
+                        nonFinite: origin ? .origin : nil, check: failed)
         planNodes[i].summary = s
         summaryNodes[s] = i
     }

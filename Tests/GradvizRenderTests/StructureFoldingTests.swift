@@ -51,6 +51,21 @@ final class StructureFoldingTests: XCTestCase {
 
     func summaryNode(_ p: DrawingPlan, _ s: Int) -> Int { p.nodes.firstIndex { $0.summary == s }! }
 
+    /// A chain from input x through groups of `size` nodes each (`step` of the one before:
+    /// "tanh(%@)"), their last values named v0_2 ("group 0, node 2"), then `tail` nodes.
+    static func chain(_ groups: [(group: String, size: Int)], step: String = "tanh(%@)", tail: [String] = []) -> String {
+        var nodes: [String] = []
+        var previous = "x"
+        for (k, (group, size)) in groups.enumerated() {
+            for i in 0..<size {
+                let expr = step.replacingOccurrences(of: "%@", with: previous)
+                nodes.append("{\"id\": \"v\(k)_\(i)\", \"expr\": \"\(expr)\", \"group\": \"\(group)\"}")
+                previous = "v\(k)_\(i)"
+            }
+        }
+        return #"{"inputs": {"x": 0.5}, "nodes": ["# + (nodes + tail).joined(separator: ",") + "]}"
+    }
+
     func testRNNStepsAreDrawnOnceWithTheirCount() throws {
         let json = StructureFoldingTests.rnn(steps: 12)
         let full = try plan(json, maxNodes: 1_000_000)
@@ -139,15 +154,7 @@ final class StructureFoldingTests: XCTestCase {
     /// Groups that are not alike fold bottom-up: the boxes inside go first, largest first,
     /// and every top-level group still shows.
     func testNestedGroupsFoldInnermostFirst() throws {
-        var nodes: [String] = []
-        var previous = "x"
-        for (k, (group, size)) in [("enc/embed", 6), ("enc/mix", 9), ("enc", 2), ("dec/mix", 12), ("dec/out", 3)].enumerated() {
-            for i in 0..<size {
-                nodes.append("{\"id\": \"v\(k)_\(i)\", \"expr\": \"tanh(\(previous)) * 2\", \"group\": \"\(group)\"}")
-                previous = "v\(k)_\(i)"
-            }
-        }
-        let json = #"{"inputs": {"x": 0.5}, "nodes": ["# + nodes.joined(separator: ",") + "]}"
+        let json = StructureFoldingTests.chain([("enc/embed", 6), ("enc/mix", 9), ("enc", 2), ("dec/mix", 12), ("dec/out", 3)], step: "tanh(%@) * 2")
         let full = try plan(json, maxNodes: 1_000)
         XCTAssertTrue(full.summaries.isEmpty)
         let p = try plan(json, maxNodes: full.nodes.count - 20)
@@ -223,15 +230,7 @@ final class StructureFoldingTests: XCTestCase {
     /// At one depth the largest box folds first, unless one box alone is enough: then the
     /// smallest such box, so more stays in sight.
     func testTheSmallestBoxThatIsEnoughFolds() throws {
-        var nodes: [String] = []
-        var previous = "x"
-        for (k, size) in [8, 3, 5].enumerated() {
-            for i in 0..<size {
-                nodes.append("{\"id\": \"v\(k)_\(i)\", \"expr\": \"tanh(\(previous))\", \"group\": \"g\(k)\"}")
-                previous = "v\(k)_\(i)"
-            }
-        }
-        let json = #"{"inputs": {"x": 0.5}, "nodes": ["# + nodes.joined(separator: ",") + "]}"
+        let json = StructureFoldingTests.chain([("g0", 8), ("g1", 3), ("g2", 5)])
         // 18 to lay out: x, 16 ops, the output. Folding g0 (with x, read only there) saves
         // 8, g2 4, g1 2.
         XCTAssertEqual(try plan(json, maxNodes: 17).summaries.map(\.title), ["g1"])
@@ -242,19 +241,21 @@ final class StructureFoldingTests: XCTestCase {
     /// Group names are user text: the message shows them visibly and quotes a flag that
     /// is not one shell word.
     func testGroupNamesInTheMessageAreVisibleAndQuotedAsShellWords() throws {
-        var nodes: [String] = []
-        var previous = "x"
-        for (k, size) in [8, 3].enumerated() {
-            let group = k == 0 ? #"it's \u001b[31mred"# : "small"
-            for i in 0..<size {
-                nodes.append("{\"id\": \"v\(k)_\(i)\", \"expr\": \"tanh(\(previous))\", \"group\": \"\(group)\"}")
-                previous = "v\(k)_\(i)"
-            }
-        }
-        let p = try plan(#"{"inputs": {"x": 0.5}, "nodes": ["# + nodes.joined(separator: ",") + "]}", maxNodes: 6)
+        let p = try plan(StructureFoldingTests.chain([(#"it's \u001b[31mred"#, 8), ("small", 3)]), maxNodes: 6)
         XCTAssertEqual(p.summaries.map(\.expand), ["it's \u{1b}[31mred"])
         XCTAssertTrue(p.messages[0].contains("group it's U+001B[31mred (9 nodes); draw more with --expand 'it'\\''s U+001B[31mred',"), p.messages[0])
         XCTAssertFalse(p.messages[0].contains("\u{1b}"))
+    }
+
+    /// A box holding where NaN/Inf start is marked as that node would be.
+    func testABoxHoldingTheFirstNonFiniteValueIsMarked() throws {
+        let json = StructureFoldingTests.chain([("big", 8)], tail: [#"{"id": "z", "expr": "log(v0_7 - v0_7)", "group": "big"}"#, #"{"id": "L", "expr": "z + 1"}"#])
+        let p = try plan(json, maxNodes: 8)
+        XCTAssertEqual(p.summaries.map(\.title), ["big"])
+        let box = p.nodes[summaryNode(p, 0)]
+        XCTAssertEqual(box.nonFinite, .origin)
+        XCTAssertTrue(box.classes.contains("nonfinite-origin"))
+        XCTAssertEqual(DrawingLabels(p).xlabel(summaryNode(p, 0)), "⚠ first NaN/Inf")
     }
 
     /// A graph without groups or calls folds by distance, as before, and says why.

@@ -251,6 +251,8 @@ def test_structure_folded_summaries_say_what_they_hold(open_page):
     text = page.details()
     assert "Not in the drawing: folded into ⊞ t2 … t3 ×2 (like t1, 13 ops each); --expand t2 draws it." in text
     assert "gradient ∂objective/∂c3: shape" in text
+    assert page.js("return document.getElementById('folded-1').classList.contains('gv-selected')"), "the box holding it is selected"
+    page.driver.find_element(By.ID, "gv-fit").click()
     page.driver.find_element(By.ID, "folded-1").click()
     text = page.details()
     assert text.startswith("⊞ t2 … t3 ×2") and "Draw its inside with --expand t2." in text

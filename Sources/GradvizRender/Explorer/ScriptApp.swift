@@ -45,7 +45,7 @@ function select(sel, centre) {
       setDetails(valueDetails(sel.type, sel.n, sel.k));
       highlightFamily(sel.n);
     } else {
-      target = nodeElement.get(sel.n);
+      target = drawnElement(sel.n);
       mark(target, 'gv-selected');
       setDetails(nodeDetails(sel.n));
       highlightFamily(sel.n);

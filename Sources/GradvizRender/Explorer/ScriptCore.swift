@@ -132,6 +132,9 @@ const graphRoot = svg ? svg.querySelector('g.graph') : null;
 // SVG element -> what it shows: {type: node|output|sum|ref|edge|folded, n, k, slot, dir}
 const elementInfo = new Map();
 const nodeElement = new Map();   // model node -> its <g class="node">
+const summaryElement = new Map(); // summary of folded structure -> its node
+// Where a node is in the drawing: its own element, or the summary box that holds it.
+function drawnElement(n) { return nodeElement.get(n) || (nodes[n].folded !== undefined ? summaryElement.get(nodes[n].folded) : undefined); }
 const outputElement = new Map(); // value key -> output node element
 const sumElement = new Map();    // value key -> Σ node element
 const edgeElements = new Map();  // "n:slot" -> [forward, backward] edge elements
@@ -152,7 +155,7 @@ function indexDrawing() {
       case 'output': info = { type: 'output', n: n, k: k }; outputElement.set(key, el); break;
       case 'sum': info = { type: 'sum', n: n, k: k }; sumElement.set(key, el); break;
       case 'reference': info = { type: 'ref', n: n, k: k, consumer: consumer, slot: slot }; break;
-      case 'summary': info = { type: 'folded', s: n }; break;
+      case 'summary': info = { type: 'folded', s: n }; if (n >= 0) summaryElement.set(n, el); break;
       case 'folded-forward': case 'folded-backward': info = { type: 'foldedEdge', n: n, k: k, s: consumer, dir: role[7] }; break;
       case 'forward': case 'backward':
         info = { type: 'edge', n: consumer, slot: slot, dir: role[0] };

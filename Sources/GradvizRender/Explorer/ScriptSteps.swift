@@ -87,7 +87,7 @@ function showStep(mode, step) {
     nodes[n].inputs.forEach((i, slot) => { for (const e of edgesOfSlot(n, slot)) if (e.classList.contains('forward')) mark(e, 'gv-step-edge'); });
   }
   for (const el of elementsOfNode(n)) mark(el, 'gv-current');
-  centreOn(nodeElement.get(n));
+  centreOn(drawnElement(n));
 }
 function clearStep() {
   unmark('gv-current'); unmark('gv-done'); unmark('gv-step-edge');
