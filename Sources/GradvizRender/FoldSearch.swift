@@ -39,7 +39,10 @@ struct FoldSearch {
         restOf = [Int?](repeating: nil, count: tree.clusters.count)
         repOf = restOf
         var protected = folded
-        for c in tree.clusters.indices where expand.contains(tree.clusters[c].name) || tree.clusters[c].function.map(expand.contains) == true {
+        // A group by its path or by its own name (every "attn" of a stack), a call by its id,
+        // a function: every call of it.
+        for c in tree.clusters.indices where expand.contains(tree.clusters[c].name) || tree.clusters[c].function.map(expand.contains) == true
+            || (tree.clusters[c].function == nil && expand.contains(tree.clusters[c].label)) {
             var a: Int? = c
             while let x = a { protected[x] = true; a = tree.clusters[x].parent }
         }

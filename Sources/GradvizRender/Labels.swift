@@ -72,6 +72,9 @@ public struct DrawingLabels {
         if checks.contains(where: { $0.verdict == .unchecked }) {
             items.append("<FONT COLOR=\"\(palette.muted)\">– not checked: its output is NaN/Inf at these inputs (not blamed)</FONT>")
         }
+        if !plan.summaries.isEmpty {
+            items.append("<FONT COLOR=\"\(palette.muted)\">⊞ folded: a group, a call or repeated structure in one box; its edges carry what crosses it (--expand NAME draws it)</FONT>")
+        }
         if plan.nodes.contains(where: { $0.nonFinite == .origin }) {
             items.append("<FONT COLOR=\"\(palette.bad)\">⚠ red outline: first NaN/Inf (grey dashed: values that inherit it)</FONT>")
         }

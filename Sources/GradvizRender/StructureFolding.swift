@@ -147,7 +147,8 @@ struct StructureFolding {
 
     // MARK: --expand
 
-    /// What `--expand` accepts: group paths, call ids and the functions called.
+    /// What `--expand` accepts: group paths and the groups' own names (the last component),
+    /// call ids and the functions called.
     static func expandableNames(_ model: Model) -> [String] {
         var names: [String] = []
         var seen = Set<String>()
@@ -155,6 +156,7 @@ struct StructureFolding {
             for part in DrawingPlan.clusterPath(of: n, in: model) {
                 let name = ClusterTree.name(part.path)
                 if seen.insert(name).inserted { names.append(name) }
+                if part.kind == .group, seen.insert(part.label).inserted { names.append(part.label) }
                 if let call = model.calls[name], part.kind == .call, seen.insert(call.function).inserted { names.append(call.function) }
             }
         }

@@ -96,7 +96,7 @@ struct DrawingOptions: ParsableArguments {
     var depth: Int?
     @Option(name: .customLong("max-nodes"), help: "Past this many nodes to lay out, fold groups and function calls into summary nodes (repeated structure drawn once, x N), or for a graph without them draw the part nearest the outputs, and say what was folded (default 20000; 1500 in an .html explorer, which then opens in about a second).")
     var maxNodes: Int?
-    @Option(help: ArgumentHelp("When folding, keep this group (its path, as in \"group\"), composite call (its id) or function (every call of it) open; repeatable.", valueName: "group"))
+    @Option(help: ArgumentHelp("When folding, keep this group (its path, as in \"group\", or its last part: every group so named), composite call (its id) or function (every call of it) open; repeatable.", valueName: "group"))
     var expand: [String] = []
     @Option(help: "Mark gradient edges whose norm is below this (an exactly-zero gradient is not marked).")
     var vanish: Double = 1e-7

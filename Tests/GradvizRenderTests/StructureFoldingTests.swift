@@ -180,6 +180,13 @@ final class StructureFoldingTests: XCTestCase {
         let rnn = try plan(StructureFoldingTests.rnn(steps: 12), maxNodes: 150, expand: ["h5"])
         XCTAssertNotNil(rnn.node(named: "h5"))
         XCTAssertFalse(rnn.summaries.contains { $0.members.contains(rnn.model.value(named: "h5")!.node) })
+        // A group by its own name: every block's "act" stays open, and so every block; only
+        // the boxes beside them fold.
+        let acts = try plan(json, maxNodes: 56, expand: ["act"])
+        XCTAssertFalse(acts.summaries.isEmpty)
+        XCTAssertTrue(acts.summaries.allSatisfy { $0.title == "linear" || $0.title == "loss" }, "\(acts.summaries.map(\.title))")
+        XCTAssertTrue(DrawingLabels(acts).title().contains("⊞ folded: a group, a call or repeated structure in one box"))
+        XCTAssertFalse(DrawingLabels(try plan(json, maxNodes: 1_000)).title().contains("⊞ folded"))
         // The first instance of a run is drawn open anyway: expanding it keeps the run folded.
         XCTAssertEqual(try plan(StructureFoldingTests.rnn(steps: 12), maxNodes: 30, expand: ["h1"]).summaries.map(\.title), ["cell ×11"])
         XCTAssertThrowsError(try plan(json, maxNodes: 40, expand: ["blok3"])) { error in
