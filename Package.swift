@@ -1,4 +1,7 @@
 // swift-tools-version:6.0
+// 6.0 is what the code needs: typed throws (`throws(OpError)`, SE-0413) and
+// `swiftLanguageModes` are Swift 6.0's; nothing newer is used (no Span, InlineArray, trailing
+// commas in calls or other 6.1/6.2 features).
 import PackageDescription
 
 // Layering (each line depends only on the lines above it):

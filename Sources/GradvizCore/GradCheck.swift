@@ -165,7 +165,7 @@ public enum GradCheck {
 extension Graph {
     /// Recomputes every node with some leaves replaced (`overrides[node]`), without changing
     /// the graph; returns the new values of all nodes. Used for finite differences.
-    public func replay(_ overrides: [Int: Tensor]) throws(OpError) -> [[Tensor]] {
+    func replay(_ overrides: [Int: Tensor]) throws(OpError) -> [[Tensor]] {
         var values: [[Tensor]] = []
         values.reserveCapacity(nodes.count)
         for (n, node) in nodes.enumerated() {
@@ -177,7 +177,7 @@ extension Graph {
     }
 
     /// ⟨seed, output⟩ summed over outputs, for values from `replay`.
-    public func objective(_ values: [[Tensor]], outputs: [ValueID], seeds: [ValueID: Tensor] = [:]) -> Double {
+    func objective(_ values: [[Tensor]], outputs: [ValueID], seeds: [ValueID: Tensor] = [:]) -> Double {
         outputs.reduce(0) { acc, v in
             let y = values[v.node][v.output]
             return acc + (seeds[v].map { GradCheck.dot($0, y) } ?? y.sum())

@@ -32,7 +32,7 @@ public final class Graph {
         /// files; the engine never looks at them.
         public var names: [String]
         /// Bit i set when input slot i is differentiable (slots >= 64 use the op's info).
-        public var differentiableMask: UInt64 = 0
+        var differentiableMask: UInt64 = 0
 
         public var op: (any Op)? { if case .op(let op) = kind { return op } else { return nil } }
         public var isLeaf: Bool { if case .op = kind { return false } else { return true } }

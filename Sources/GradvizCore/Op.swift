@@ -319,7 +319,7 @@ public func nearestName(to name: String, in candidates: [String]) -> String? {
 }
 
 /// Normalizes a possibly negative axis for a tensor of `rank`.
-public func normalizeAxis(_ axis: Int, rank: Int, op: String) throws(OpError) -> Int {
+func normalizeAxis(_ axis: Int, rank: Int, op: String) throws(OpError) -> Int {
     let r = max(rank, 1)
     guard axis >= -r && axis < r else {
         throw OpError("\(op): axis \(axis) is out of range for a tensor of rank \(rank)")
@@ -328,7 +328,7 @@ public func normalizeAxis(_ axis: Int, rank: Int, op: String) throws(OpError) ->
 }
 
 /// Normalizes a list of axes (nil: all), rejecting duplicates; sorted ascending.
-public func normalizeAxes(_ axes: [Int]?, rank: Int, op: String) throws(OpError) -> [Int] {
+func normalizeAxes(_ axes: [Int]?, rank: Int, op: String) throws(OpError) -> [Int] {
     guard let axes, !axes.isEmpty else { return Array(0..<rank) }
     var out: [Int] = []
     for a in axes {

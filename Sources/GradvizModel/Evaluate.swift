@@ -143,7 +143,7 @@ struct TensorDomain: ExprDomain {
 /// A custom primitive: one node whose forward is the user's expression and whose vjp is
 /// the user's backward expression for each param, evaluated with `grad` (the upstream
 /// gradient), `out` (the forward result) and the params.
-public struct CustomPrimitive: Op {
+struct CustomPrimitive: Op {
     public static let info = OpInfo(name: "custom", inputs: [InputSpec("x", variadic: true)],
         gradient: "the function's backward expressions", summary: "a user-defined primitive")
     public let function: FunctionDef

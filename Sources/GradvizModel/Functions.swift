@@ -14,9 +14,7 @@ public struct FunctionDef: Sendable {
     public let doc: String?
     /// Source text of the body or forward, for labels and tooltips.
     public let source: String
-    public let backwardSource: [String: String]
-
-    public var isComposite: Bool { if case .composite = kind { return true } else { return false } }
+    let backwardSource: [String: String]
 }
 
 /// The functions of a model, checked: names, params, expressions, every call naming an op

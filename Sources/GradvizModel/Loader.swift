@@ -23,11 +23,11 @@ public struct ModelError: Error, CustomStringConvertible {
 /// whose every shape is checked, and only then builds and computes the graph.
 public struct ModelLoader {
     /// The largest tensor a model may hold (values, inits and every computed value).
-    public static let maxElements = 1 << 24
+    static let maxElements = 1 << 24
     /// The most nodes a model may expand to (functions can multiply nodes).
     public static let maxNodes = 5_000_000
     /// Deepest nesting of function calls inside function calls.
-    public static let maxCallDepth = 64
+    static let maxCallDepth = 64
     static let maxAttributeMagnitude = 1 << 40
     public let file: String
     /// Memory and work a model may take (estimated from its plan before computing).
@@ -39,7 +39,7 @@ public struct ModelLoader {
     }
 
     /// The largest model file (or standard input) read: 256 MiB, some 5,000,000 nodes.
-    public static let maxFileBytes = 256 << 20
+    static let maxFileBytes = 256 << 20
 
     /// `phase` is told when each step ends ("read", "parse", "plan", "graph"), for timing.
     public static func load(path: String, limits: Limits = .default, phase: (String) -> Void = { _ in }) throws -> Model {

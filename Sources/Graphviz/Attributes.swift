@@ -145,7 +145,7 @@ public func escapeForPlainLabel(_ text: String) -> String {
 /// Escapes text for a tooltip so it is shown as written. Graphviz decodes `&...;`
 /// references in a tooltip, then reads `\\` as a backslash (and `\n` as a line feed),
 /// then replaces `\N`, `\G` ... and reads `\\` again: a backslash is written as four.
-public func escapeForTooltip(_ text: String) -> String {
+func escapeForTooltip(_ text: String) -> String {
     escapeText(text, backslash: "\\\\\\\\")
 }
 

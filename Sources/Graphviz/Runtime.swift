@@ -68,22 +68,6 @@ final class Runtime: @unchecked Sendable {
     }
 }
 
-/// Names of the installed layout engines ("dot", "neato", ...).
-public func availableLayoutEngines() throws -> [String] {
-    try Runtime.shared.locked {
-        _ = try Runtime.shared.contextLocked()
-        return Runtime.shared.layoutEngines
-    }
-}
-
-/// Names of the installed output formats ("svg", "png", "pdf", "dot", ...).
-public func availableFormats() throws -> [String] {
-    try Runtime.shared.locked {
-        _ = try Runtime.shared.contextLocked()
-        return Runtime.shared.formats
-    }
-}
-
 /// Graphviz declares most string parameters `char *` (2.4x) but only reads them;
 /// newer releases make them `const`, which this conversion also satisfies.
 func withCString<T>(_ string: String, _ body: (UnsafeMutablePointer<CChar>) throws -> T) rethrows -> T {
