@@ -53,9 +53,11 @@ struct Cost {
             for r in inputs { reads += Double(Tensor.count(of: shape(r))) }
             bytes += 8 * reads
             let forward: Double
-            if op is Matmul {
+            // (Comparing the type, not `op is Matmul`: no dynamic cast per node.)
+            let type = type(of: op)
+            if type == Matmul.self {
                 forward = 2 * out * Double(shape(inputs[0]).last ?? 1)
-            } else if op is Conv2d {
+            } else if type == Conv2d.self {
                 forward = 2 * out * Double(shape(inputs[1]).dropFirst().reduce(1, *))
             } else {
                 forward = out + reads
