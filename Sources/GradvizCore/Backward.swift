@@ -131,7 +131,7 @@ extension Graph {
             guard any else { continue }
             let inputs = nb[n].inputs, values = nb[n].values
             // Built-in elementwise ops on one-element values: numbers, no arrays of tensors.
-            if outCount == 1, let gs = scalarDownstream(op, nb, inputs, values[0], grads.flatTotals[v0]) {
+            if outCount == 1, let kernel = nb[n].scalarKernel, let gs = scalarDownstream(kernel, nb, inputs, values[0], grads.flatTotals[v0]) {
                 let e0 = edgeOffset[n], mask = nb[n].differentiableMask
                 for (slot, v) in inputs.enumerated() where mask & (1 << UInt64(slot)) != 0 && onPath(v.node) {
                     let g = slot == 0 ? gs.0 : gs.1
@@ -176,23 +176,21 @@ extension Graph {
         return grads
     }
 
-    /// The downstream gradients of a built-in elementwise op whose inputs and output have one
-    /// element (`ScalarPath`), or nil.
-    private func scalarDownstream(_ op: any Op, _ nb: UnsafeBufferPointer<Node>, _ inputs: [ValueID], _ y: Tensor,
+    /// The downstream gradients of a built-in elementwise node (its `scalarKernel`, found
+    /// when it was recorded: every input has one element) whose output and upstream gradient
+    /// have one element too, computed as numbers (`ScalarPath`); nil otherwise.
+    private func scalarDownstream(_ kernel: ScalarPath.Kernel, _ nb: UnsafeBufferPointer<Node>, _ inputs: [ValueID], _ y: Tensor,
                                   _ total: Gradients.Slot) -> (Double, Double)? {
-        guard inputs.count == 1 || inputs.count == 2, y.count == 1 else { return nil }
+        guard y.count == 1 else { return nil }
         let g: Double
         switch total {
         case .scalar(let d): g = d
         case .tensor(let t) where t.count == 1: g = t.data[0]
         default: return nil
         }
-        let a = nb[inputs[0].node].values[inputs[0].output]
-        guard a.count == 1 else { return nil }
-        if inputs.count == 1 { return ScalarPath.downstream(op, g, a.data[0], y.data[0]).map { ($0, 0) } }
-        let b = nb[inputs[1].node].values[inputs[1].output]
-        guard b.count == 1 else { return nil }
-        return ScalarPath.downstream(op, g, a.data[0], b.data[0], y.data[0])
+        let a = nb[inputs[0].node].values[inputs[0].output].data[0]
+        let b = inputs.count == 2 ? nb[inputs[1].node].values[inputs[1].output].data[0] : 0
+        return kernel.downstream(g, a, b, y.data[0])
     }
 
     /// Convenience for one output.

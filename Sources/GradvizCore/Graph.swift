@@ -33,6 +33,9 @@ public final class Graph {
         public var names: [String]
         /// Bit i set when input slot i is differentiable (slots >= 64 use the op's info).
         var differentiableMask: UInt64 = 0
+        /// The op as a built-in elementwise op when every input has one element: the
+        /// backward pass then computes this node as numbers (`ScalarPath`).
+        var scalarKernel: ScalarPath.Kernel? = nil
 
         public var op: (any Op)? { if case .op(let op) = kind { return op } else { return nil } }
         public var isLeaf: Bool { if case .op = kind { return false } else { return true } }
@@ -87,11 +90,12 @@ public final class Graph {
         for v in inputs where v.node >= nodes.count || v.output >= nodes[v.node].values.count {
             throw OpError("\(info.name): input \(v) does not exist")
         }
-        if let y = scalarValue(op, inputs) {
+        let kernel = scalarKernel(op, inputs)
+        if let kernel, let y = scalarValue(kernel, inputs) {
             var mask: UInt64 = 0
             for slot in 0..<inputs.count where info.isDifferentiable(slot: slot) { mask |= 1 << UInt64(slot) }
             nodes.append(Node(kind: .op(op), inputs: inputs, values: [Tensor(y)], names: names.count == 1 ? names : Graph.anonymous,
-                              differentiableMask: mask))
+                              differentiableMask: mask, scalarKernel: kernel))
             return nodes.count - 1
         }
         let values = inputs.map(value)
@@ -102,20 +106,27 @@ public final class Graph {
         var mask: UInt64 = 0
         for slot in 0..<min(inputs.count, 64) where info.isDifferentiable(slot: slot) { mask |= 1 << UInt64(slot) }
         nodes.append(Node(kind: .op(op), inputs: inputs, values: outputs, names: outputNames,
-                          differentiableMask: mask))
+                          differentiableMask: mask, scalarKernel: kernel))
         return nodes.count - 1
     }
 
-    /// A built-in elementwise op on rank-0 values, computed as numbers (`ScalarPath`); nil
-    /// for anything else.
-    private func scalarValue(_ op: any Op, _ inputs: [ValueID]) -> Double? {
+    /// `op` as a built-in elementwise op (`ScalarPath`) when it has one or two inputs of
+    /// one element each; nil for anything else.
+    private func scalarKernel(_ op: any Op, _ inputs: [ValueID]) -> ScalarPath.Kernel? {
         guard inputs.count == 1 || inputs.count == 2 else { return nil }
+        for v in inputs where nodes[v.node].values[v.output].count != 1 { return nil }
+        return ScalarPath.Kernel(op, arity: inputs.count)
+    }
+
+    /// The value of an elementwise node on rank-0 inputs, computed as a number; nil when an
+    /// input has another shape (such as [1]: the general path then gives the output's shape).
+    private func scalarValue(_ kernel: ScalarPath.Kernel, _ inputs: [ValueID]) -> Double? {
         let a = value(inputs[0])
         guard a.shape.isEmpty else { return nil }
-        if inputs.count == 1 { return ScalarPath.value(op, a.data[0]) }
+        guard inputs.count == 2 else { return kernel.value(a.data[0], 0) }
         let b = value(inputs[1])
         guard b.shape.isEmpty else { return nil }
-        return ScalarPath.value(op, a.data[0], b.data[0])
+        return kernel.value(a.data[0], b.data[0])
     }
 
     public func rename(_ v: ValueID, _ name: String) {
