@@ -19,9 +19,10 @@ import GradvizModel
 ///    when one box alone is enough the smallest such box is folded (the most stays drawn);
 /// 3. then, from the last folded back, whatever fits again is reopened, so a small deep
 ///    group folded early is drawn when a large one folded later made room.
-/// Nothing named by `--expand` (a group path, a call id or a function name) is folded, nor
-/// what encloses it. Costs are estimated (a node, its Σ nodes, its output); the planner
-/// plans the result and asks again with a lower target while the real count is over.
+/// Nothing named by `--expand` (a group path or a group's own name, a call id, a function
+/// name) is folded, nor what encloses it. Costs are estimated (a node, its Σ nodes, its
+/// output); the planner plans the result and asks again with a lower target while the real
+/// count is over.
 struct StructureFolding {
     enum Kind: String { case group, call, repeated }
 
