@@ -18,6 +18,10 @@ public enum DrawingLimits {
     ///   layout 6.1 s -> 2.3 s, every gradient still drawn (commit 8fc2e5c);
     /// - edges are straight lines (`splines=line`): spline routing is the other large cost
     ///   (1,000 ops, forward edges: 3.75 s with lines).
+    /// dot places `xlabel`s over nodes, arrowheads and each other (70 chains of 8 ops side by
+    /// side: 727 overlaps, LayeredLayoutTests.testWideGraphsUnderAuto), so past this size
+    /// `auto` takes the layered layout, which places every label beside its edge; dot
+    /// draws it so only when asked (`--layout dot`).
     public static let largeLayoutAbove = 600
 
     /// Past this many drawn nodes the command says it is laying out, and how long it took.
@@ -78,6 +82,16 @@ public enum DrawingLimits {
     /// stand in one column, 1,842 × 3,284 pt, and each step reads W and b from a copy
     /// beside it). Of the samples and references only the LSTM has uses this long.
     public static let referenceBudget = 16
+
+    /// In a drawing of more than `fastLayoutAbove` graph nodes, a parameter read by this
+    /// many ops or more is drawn with its first use, its other uses from copies beside
+    /// them. micrograd's MLP(3, [4, 4, 1]) run on 4 examples (bench/render/gen_mlp.py)
+    /// reads each of its 41 weights once per example, at the same ranks: drawn directly,
+    /// bundles of weight edges ran across the whole drawing and pulled the four examples
+    /// into one tangle (dot, 4,428 × 4,918 pt); by copies the examples are four bands one
+    /// under the other (5,066 × 4,869 pt) and every weight edge stays in its band. Samples
+    /// and references are under the size.
+    public static let sharedUses = 4
 
     /// dot's `nslimit` in a fast layout with references: the chain of a 300-op
     /// shared-input chain drifts into a staircase with 1 (5,600 pt tall), is a straight

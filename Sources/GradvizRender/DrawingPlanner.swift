@@ -333,6 +333,18 @@ final class DrawingPlanner {
             referenced.insert(v)
             for use in long { references.insert(use) }
         }
+        // In a large drawing, a parameter read by many ops (the weights of a network run
+        // on several examples, all at the same ranks) is drawn with its first use and read
+        // by the others from copies beside them, so no bundle of its edges crosses the
+        // drawing (DrawingLimits.sharedUses).
+        guard drawn.filter({ $0 }).count > DrawingLimits.fastLayoutAbove else { return }
+        for (v, list) in uses.sorted(by: { $0.key < $1.key }) where drawn[v.node] {
+            guard case .input(requiresGradient: true) = nodes[v.node].kind else { continue }
+            let live = list.filter { drawn[$0.node] }
+            guard live.count >= DrawingLimits.sharedUses else { continue }
+            referenced.insert(v)
+            for use in live.dropFirst() { references.insert(use) }
+        }
     }
 
     /// The reference node a use is drawn from, created on first use; nil for a use drawn

@@ -83,7 +83,11 @@ public enum Renderer {
         let start = Date()
         let count = plan.nodes.count
         var layered = options.layout == .layered
-        if options.layout == .auto {
+        if options.layout == .auto && plan.isLargeLayout {
+            layered = true
+            progress?("\(plan.model.graph.nodes.count) graph nodes: past \(DrawingLimits.largeLayoutAbove), dot would place the values and "
+                + "gradients after its layout, over nodes and other labels; using gradviz's layered layout (--layout dot to insist)")
+        } else if options.layout == .auto {
             let (nodes, edges) = graph.edgeEnds()
             let work = LayeredLayout.dotWork(nodeCount: nodes, edges: edges)
             if work > DrawingLimits.dotWork {

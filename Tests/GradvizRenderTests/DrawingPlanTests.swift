@@ -78,6 +78,30 @@ final class DrawingPlanTests: XCTestCase {
         XCTAssertTrue(folded.messages[0].contains("folding \(folded.folded) into one summary node"))
     }
 
+    /// A network run on several examples reads each weight once per example, at the same
+    /// ranks: in a large drawing the first use reads the weight itself, the others copies.
+    func testSharedParametersAreReadFromCopiesInLargeDrawings() throws {
+        func model(examples: Int, depth: Int) -> String {
+            var inputs = [#""w": 0.5"#], nodes: [String] = [], losses: [String] = []
+            for e in 0..<examples {
+                inputs.append("\"x\(e)\": {\"value\": \(Double(e) / 4), \"grad\": false}")
+                nodes.append("{\"id\": \"a\(e)_0\", \"op\": \"mul\", \"inputs\": [\"w\", \"x\(e)\"]}")
+                for d in 1..<depth { nodes.append("{\"id\": \"a\(e)_\(d)\", \"op\": \"tanh\", \"inputs\": [\"a\(e)_\(d - 1)\"]}") }
+                losses.append("a\(e)_\(depth - 1)")
+            }
+            nodes.append("{\"id\": \"L\", \"expr\": \"\(losses.joined(separator: " + "))\"}")
+            return "{\"inputs\": {\(inputs.joined(separator: ", "))}, \"nodes\": [\(nodes.joined(separator: ", "))], \"outputs\": [\"L\"]}"
+        }
+        let large = try plan(model(examples: 4, depth: 40))
+        let refs = large.nodes.filter { $0.role == .reference }
+        XCTAssertEqual(refs.map(\.name), ["ref:w@a1_0.0", "ref:w@a2_0.0", "ref:w@a3_0.0"])
+        // w keeps its first use, its Σ adds all four, and no data input is copied.
+        XCTAssertEqual(large.sumTerms(large.nodes[large.node(named: "sum:w")!].value!).count, 4)
+        XCTAssertFalse(large.nodes.contains { $0.role == .reference && $0.name.hasPrefix("ref:x") })
+        // Small drawings read it directly.
+        XCTAssertFalse(try plan(model(examples: 4, depth: 3)).hasReferences)
+    }
+
     /// 120 steps that each concatenate every earlier value: 241 graph nodes, but 7,367
     /// nodes to lay out (a reference per far use, Σ nodes) on which dot never finishes.
     /// The limit counts what is laid out: the drawing folds until it fits, and a focus

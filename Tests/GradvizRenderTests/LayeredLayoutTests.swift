@@ -233,6 +233,22 @@ final class LayeredLayoutTests: XCTestCase {
         XCTAssertEqual(try svg(m), try svg(m))
     }
 
+    /// Many short chains side by side: past `DrawingLimits.largeLayoutAbove` nodes but
+    /// little work for dot, and no strip. Whichever layout `auto` takes, no label overlaps.
+    func testWideGraphsUnderAuto() throws {
+        var inputs: [String] = [], nodes: [String] = [], ends: [String] = []
+        for c in 0..<70 {
+            inputs.append("\"x\(c)\": \(Double(c % 7) / 4 - 0.5)")
+            nodes.append("{\"id\": \"c\(c)_0\", \"op\": \"mul\", \"inputs\": [\"x\(c)\", \"x\(c)\"]}")
+            for d in 1..<8 { nodes.append("{\"id\": \"c\(c)_\(d)\", \"op\": \"\(d % 2 == 0 ? "tanh" : "neg")\", \"inputs\": [\"c\(c)_\(d - 1)\"]}") }
+            ends.append("c\(c)_7")
+        }
+        nodes.append("{\"id\": \"L\", \"op\": \"add\", \"inputs\": [\"\(ends[0])\", \"\(ends[1])\"]}")
+        let json = "{\"inputs\": {\(inputs.joined(separator: ", "))}, \"nodes\": [\(nodes.joined(separator: ", "))], \"outputs\": [\"L\"]}"
+        let m = try load(json: json)
+        checkGeometry(try svg(m, layout: .auto), "LR", "70 chains, auto", flatEdges: true)
+    }
+
     func testAutoKeepsDotForSmallGraphsAndTakesLayeredForLargeOnes() throws {
         let small = try load(json: Self.dag(40))
         XCTAssertEqual(try svg(small, layout: .auto), try svg(small, layout: .dot))
