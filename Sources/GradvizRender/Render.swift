@@ -73,8 +73,9 @@ public enum Renderer {
     /// The plan's Graphviz graph laid out by dot or by the layered layout
     /// (`RenderOptions.Layout`), with the plan's messages and progress messages for a long
     /// layout on `options.progress`. With `auto`, dot lays out what it does within its
-    /// budget (`DrawingLimits.dotWork`); past it, or when dot fails, the layered layout
-    /// does, and says so.
+    /// budget (`DrawingLimits.dotWork`) and with labels it places itself (up to
+    /// `largeLayoutAbove` graph nodes); past either, when dot fails, or when dot's drawing
+    /// is one long strip (`stripLength`), the layered layout does, and says so.
     static func layOut(_ plan: DrawingPlan, dpi: String? = nil) throws -> Graphviz.Graph {
         let options = plan.options
         let progress = options.progress

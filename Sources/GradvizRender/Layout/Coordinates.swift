@@ -53,8 +53,7 @@ extension LayeredLayout {
     }
 
     /// How far cluster boxes reach before the first and after the last layer they hold:
-    /// a margin per box, nested boxes that begin (end) in the same layer adding up, and,
-    /// top to bottom, each box's label above its content.
+    /// a margin per box, nested boxes that begin (end) in the same layer adding up.
     func clusterProtrusions() -> (before: [Double], after: [Double]) {
         var before = [Double](repeating: 0, count: layers.count), after = before
         guard !m.clusters.isEmpty else { return (before, after) }
@@ -63,7 +62,7 @@ extension LayeredLayout {
         // Innermost first: a box reaches past the boxes inside it.
         for c in clustersInnermostFirst {
             guard high[c] >= 0 else { continue }
-            reachBefore[c] += spacing.clusterMargin + clusterLabelAlongRanks(c)
+            reachBefore[c] += spacing.clusterMargin
             reachAfter[c] += spacing.clusterMargin
             before[Int(low[c])] = max(before[Int(low[c])], reachBefore[c])
             after[Int(high[c])] = max(after[Int(high[c])], reachAfter[c])
@@ -80,7 +79,6 @@ extension LayeredLayout {
     /// ranks, which nothing of the cluster enters: left to right its top (as high as the
     /// label), top to bottom its left side (as wide as the label, beside the first layer:
     /// at the top, the lines entering the box would cross it).
-    func clusterLabelAlongRanks(_ c: Int) -> Double { 0 }
     func clusterLabelAcrossRanks(_ c: Int) -> Double { (topToBottom ? m.clusters[c].label?.width : m.clusters[c].label?.height) ?? 0 }
 
     // MARK: Order axis

@@ -14,7 +14,8 @@ import Graphviz
 ///    cluster's items are contiguous and sibling clusters keep one order everywhere;
 /// 4. positions within layers: weighted least squares towards the neighbours, sweep by
 ///    sweep, then one pass that opens room for cluster boxes (`Coordinates.swift`);
-/// 5. splines through the dummies, labels beside their edge, cluster boxes (`Routes.swift`).
+/// 5. a long strip cut into rows, as text into lines (`Rows.swift`);
+/// 6. splines through the dummies, labels beside their edge, cluster boxes (`Routes.swift`).
 ///
 /// Edges between the same two nodes (a value and its gradient) run side by side as one
 /// bundle, their labels stacked beside them. Coordinates are computed along the rank axis

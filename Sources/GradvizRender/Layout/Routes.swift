@@ -183,7 +183,7 @@ extension LayeredLayout {
         let margin = spacing.clusterMargin
         for c in clustersInnermostFirst {
             guard r0[c].isFinite else { r0[c] = 0; r1[c] = 0; o0[c] = 0; o1[c] = 0; continue }
-            r0[c] -= margin + clusterLabelAlongRanks(c)
+            r0[c] -= margin
             r1[c] += margin
             o0[c] -= margin + clusterLabelAcrossRanks(c)
             o1[c] += margin

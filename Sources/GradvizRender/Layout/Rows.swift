@@ -115,7 +115,7 @@ extension LayeredLayout {
         // Along the ranks: each row starts where the previous layer ended, with room to
         // come down into it; along the order axis rows follow each other, a channel apart.
         let rows = cuts.count + 1
-        var first = [0] + cuts, last = cuts.map { $0 - 1 } + [count - 1]
+        let first = [0] + cuts, last = cuts.map { $0 - 1 } + [count - 1]
         var shiftR = [Double](repeating: 0, count: rows), turnRight = [Double](), turnLeft = [Double]()
         for k in 0..<rows {
             let start = k == 0 ? 0 : layerStart[first[k] - 1] + layerThickness[first[k] - 1]
@@ -152,8 +152,6 @@ extension LayeredLayout {
             }
             bottom = high[k] + shiftO[k]
         }
-        first.removeAll()
-        last.removeAll()
         return Rows(rowOfLayer: rowOfLayer, shiftR: shiftR, shiftO: shiftO, turnRight: turnRight, channelTop: channelTop,
                     turnLeft: turnLeft, track: tracks)
     }
