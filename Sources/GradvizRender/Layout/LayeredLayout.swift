@@ -6,8 +6,9 @@ import Graphviz
 /// then renders at those places (`Graph.place`). Every step is linear or close to it, with
 /// a fixed number of passes, and depends only on the input order, so the same graph gives
 /// the same bytes:
-/// 1. ranks: the longest path from the sources, each source moved next to its first
-///    consumer; ranks are doubled so every edge crosses an odd layer that holds its labels;
+/// 1. ranks: every node that is read right before its first consumer, the others right
+///    after their inputs; ranks are doubled so every edge crosses an odd layer that holds
+///    its labels;
 /// 2. a dummy item per layer an edge crosses (its label item in the layer before its
 ///    head), and placeholders that keep every cluster a box;
 /// 3. order within layers: barycentre sweeps (`Ordering.swift`), each layer sorted so a
@@ -105,9 +106,9 @@ struct LayeredLayout {
     // MARK: Ranks
 
     /// Ranks of the real nodes: a topological order (creation order among the ready
-    /// nodes; an edge that closes a cycle is reversed), longest path from the sources,
-    /// nodes moved towards their consumers where that shortens edges, then each source
-    /// moved to the rank before its earliest consumer.
+    /// nodes; an edge that closes a cycle is reversed), the longest path from the
+    /// sources for the nodes no one reads, and every other node as late as its consumers
+    /// allow.
     static func ranks(nodeCount n: Int, edges: [(tail: Int, head: Int)]) -> (rank: [Int], reversedEdge: [Bool]) {
         var inDegree = [Int](repeating: 0, count: n)
         var outStart = [Int](repeating: 0, count: n + 1)
@@ -148,30 +149,28 @@ struct LayeredLayout {
         var place = [Int](repeating: 0, count: n)
         for (i, v) in order.enumerated() { place[v] = i }
         let reversed = edges.map { place[$0.tail] > place[$0.head] }
-        var rank = [Int](repeating: 0, count: n)
-        var hasIn = [Bool](repeating: false, count: n)
+        // First the longest path from the sources; that is where a node no one reads (an
+        // output, a value left unused) stays, right after its inputs.
+        var succs = [[Int]](repeating: [], count: n)
         var preds = [[Int]](repeating: [], count: n)
         for (k, e) in edges.enumerated() where e.tail != e.head {
             let (a, b) = reversed[k] ? (e.head, e.tail) : (e.tail, e.head)
+            succs[a].append(b)
             preds[b].append(a)
-            hasIn[b] = true
         }
+        var rank = [Int](repeating: 0, count: n)
         for v in order { for p in preds[v] { rank[v] = max(rank[v], rank[p] + 1) } }
-        // Then, from the outputs back, a node moves up to just before its first consumer
-        // when that shortens more edges than it stretches (network simplex's move, once):
-        // U·x_t of an unrolled RNN, which needs no earlier step, next to its step. Edges
-        // from sources do not count, as the sources follow.
-        var succs = [[Int]](repeating: [], count: n)
-        for v in 0..<n { for p in preds[v] { succs[p].append(v) } }
-        for v in order.reversed() where hasIn[v] && !succs[v].isEmpty {
-            let target = succs[v].map { rank[$0] }.min()! - 1
-            guard target > rank[v] else { continue }
-            if succs[v].count >= preds[v].filter({ hasIn[$0] }).count { rank[v] = target }
+        // Then every node that is read, from the outputs back, as late as its consumers
+        // allow: right before the first. A source (an input, the copy of a shared value)
+        // so goes right before its first use, and so does what is computed from sources
+        // alone (U·x_t of an unrolled RNN; a chain that starts at the copy of a value
+        // computed far down the graph, which the longest path put at the far left,
+        // thousands of ranks from its consumers).
+        for v in order.reversed() where !succs[v].isEmpty {
+            var first = Int.max
+            for s in succs[v] { first = min(first, rank[s]) }
+            rank[v] = first - 1
         }
-        // A source (an input, a copy of a shared value) goes right before its first use.
-        var firstUse = [Int](repeating: Int.max, count: n)
-        for v in 0..<n { for p in preds[v] where !hasIn[p] { firstUse[p] = min(firstUse[p], rank[v]) } }
-        for v in 0..<n where !hasIn[v] && firstUse[v] != Int.max { rank[v] = firstUse[v] - 1 }
         let low = rank.min() ?? 0
         return (rank.map { $0 - low }, reversed)
     }

@@ -53,12 +53,14 @@ extension LayeredLayout {
 
         // Lines crossing each boundary (before layer l) and whether a cluster box spans it.
         var crossing = [Int](repeating: 0, count: count)
-        for b in bundles {
-            let from = Int(layer[Int(b.tail)]), to = Int(layer[Int(b.head)])
+        // (Bundles are read in place, by index: a copy of each would retain its arrays.)
+        for bi in bundles.indices {
+            let tail = Int(bundles[bi].tail)
+            let from = Int(layer[tail]), to = Int(layer[Int(bundles[bi].head)])
             // A line from a source counts twice: a source cut from its consumer would end
             // the row before, alone (an RNN step's input x_t).
-            let source = upStart[Int(b.tail)] == upStart[Int(b.tail) + 1]
-            let lines = b.edges.count * (source ? 2 : 1)
+            let source = upStart[tail] == upStart[tail + 1]
+            let lines = bundles[bi].edges.count * (source ? 2 : 1)
             if from < to { for l in (from + 1)...to { crossing[l] += lines } }
         }
         var spanned = [Bool](repeating: false, count: count)
@@ -91,21 +93,28 @@ extension LayeredLayout {
         guard !cuts.isEmpty else { return .single }
 
         var rowOfLayer = [Int32](repeating: 0, count: count)
-        for (k, c) in cuts.enumerated() { for l in c..<count { rowOfLayer[l] = Int32(k + 1) } }
+        var k32: Int32 = 0
+        for l in 0..<count {
+            if Int(k32) < cuts.count, cuts[Int(k32)] == l { k32 += 1 }
+            rowOfLayer[l] = k32
+        }
         let (_, after) = clusterProtrusions()
         // Tracks: the bundles crossing each cut, the one leaving highest in its row taking
         // the lowest track (it turns down furthest out, so no two cross there).
+        var crossingAt = [[(o: Double, bundle: Int)]](repeating: [], count: cuts.count)
+        for bi in bundles.indices {
+            let from = Int(layer[Int(bundles[bi].tail)]), to = Int(layer[Int(bundles[bi].head)])
+            guard from < to else { continue }
+            for k in Int(rowOfLayer[from])..<Int(rowOfLayer[to]) {
+                // The bundle's item in the layer before the cut: its tail, or a dummy.
+                let c = cuts[k]
+                let item = from == c - 1 ? Int(bundles[bi].tail) : Int(bundles[bi].dummies[c - 1 - from - 1])
+                crossingAt[k].append((coordinate[item], bi))
+            }
+        }
         var tracks: [[Int: Int]] = []
         var room: [Double] = []
-        for c in cuts {
-            var crossingHere: [(o: Double, bundle: Int)] = []
-            for (bi, b) in bundles.enumerated() {
-                let from = Int(layer[Int(b.tail)]), to = Int(layer[Int(b.head)])
-                guard from < c, to >= c else { continue }
-                // The item of this bundle in layer c - 1: the tail, or a dummy.
-                let item = from == c - 1 ? Int(b.tail) : Int(b.dummies[c - 1 - from - 1])
-                crossingHere.append((coordinate[item], bi))
-            }
+        for var crossingHere in crossingAt {
             crossingHere.sort { ($0.o, $0.bundle) < ($1.o, $1.bundle) }
             var t: [Int: Int] = [:]
             for (s, x) in crossingHere.enumerated() { t[x.bundle] = crossingHere.count - 1 - s }
