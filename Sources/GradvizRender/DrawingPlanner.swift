@@ -354,8 +354,13 @@ final class DrawingPlanner {
         let name = valueName(v)
         var classes = ["ref"]
         if case .input(let requiresGradient) = nodes[v.node].kind { classes.append(Palette.inputKind(requiresGradient: requiresGradient)) }
+        // A copy read by a call's input port stands just outside the call's box: inside, it
+        // would share a rank with the step before, and the boxes of an unrolled RNN's
+        // calls would overlap along the ranks (a staircase that cannot wrap into rows).
+        let depth = DrawingPlan.clusterPath(of: use.node, in: model).count
+        let home = model.annotations[use.node]?.port != nil ? cluster(for: use.node, levels: depth - 1) : cluster(for: use.node)
         return addNode("ref:\(name)@\(key(use.node)).\(use.slot)", id: "ref-\(name)-\(key(use.node))-\(use.slot)", role: .reference,
-                       classes: classes, cluster: cluster(for: use.node), graphNode: v.node, value: v, use: use)
+                       classes: classes, cluster: home, graphNode: v.node, value: v, use: use)
     }
 
     // MARK: Focus and folding

@@ -170,43 +170,41 @@ final class LayeredLayoutTests: XCTestCase {
         checkGeometry(try svg(shared), "LR", "shared-input chain 80")
     }
 
-    /// An RNN unrolled over `steps` steps, h_t = tanh(W·h_(t-1) + U·x_t + b), as
-    /// bench/render/gen_rnn.py writes it.
-    static func rnn(_ steps: Int) -> String {
-        var inputs = [#""W": [[0.1, -0.2, 0.3], [0.4, 0.5, -0.6], [0.7, -0.8, 0.9]], "U": [[0.2, 0.1], [-0.3, 0.4], [0.5, -0.6]]"#,
-                      #""b": [0.1, 0.2, -0.1], "h0": {"value": [0.1, -0.1, 0.2], "grad": false}"#]
-        var nodes: [String] = []
-        for t in 1...steps {
-            inputs.append("\"x\(t)\": {\"value\": [\(Double(t) / 10), -0.5], \"grad\": false}")
-            nodes.append("{\"id\": \"h\(t)\", \"expr\": \"tanh(matmul(W, h\(t - 1)) + matmul(U, x\(t)) + b)\"}")
-        }
-        nodes.append("{\"id\": \"L\", \"op\": \"sum\", \"inputs\": [\"h\(steps)\"]}")
-        return "{\"inputs\": {\(inputs.joined(separator: ", "))}, \"nodes\": [\(nodes.joined(separator: ", "))], \"outputs\": [\"L\"]}"
-    }
-
     /// A long strip is wrapped into rows (columns top to bottom): the 12-step RNN was
-    /// 16,873 × 624 pt in one row. Every edge still runs forward, into a later row where it
+    /// 16,873 × 624 pt in one row. (Its steps are calls of a composite cell: each a
+    /// cluster box, which no cut goes through.) Top to bottom it is not wrapped yet (its
+    /// call boxes shift sideways step by step: 24 steps are 5,805 × 16,729 pt, under the
+    /// aspect that wraps): a DAG checks the columns. Every edge still runs forward, into a later row where it
     /// wraps, and nothing overlaps; the rows hold the steps in order.
     func testLongStripsWrapIntoRows() throws {
-        let m = try load(json: Self.rnn(12))
-        for rankdir in ["LR", "TB", "RL"] {
+        for (rankdir, steps) in [("LR", 12), ("RL", 12)] {
+            let m = try load(json: StructureFoldingTests.rnn(steps: steps))
             let text = try svg(m, rankdir: rankdir)
-            checkGeometry(text, rankdir, "rnn 12 \(rankdir)")
+            checkGeometry(text, rankdir, "rnn \(steps) \(rankdir)")
             let g = SVGGeometry(text)
             let boxes = g.nodeOrder.compactMap { g.nodes[$0]?.shape }
             let width = boxes.map(\.x1).max()! - boxes.map(\.x0).min()!
             let height = boxes.map(\.y1).max()! - boxes.map(\.y0).min()!
             let (long, short) = rankdir == "TB" ? (height, width) : (width, height)
-            XCTAssertLessThan(long, 4 * short, "rnn 12 \(rankdir): \(Int(width)) × \(Int(height)) is not wrapped")
+            XCTAssertLessThan(long, 4 * short, "rnn \(steps) \(rankdir): \(Int(width)) × \(Int(height)) is not wrapped")
             // Steps in reading order: each h_t's tanh in the same row as h_(t-1)'s or a later one.
             let row = Self.bands(boxes, across: rankdir == "TB")
             let tanhs = g.nodeOrder.filter { g.nodes[$0]!.texts.contains { $0.text == "tanh" } }.map { row(g.nodes[$0]!.shape!) }
-            XCTAssertEqual(tanhs.count, 12)
-            XCTAssertEqual(tanhs, tanhs.sorted(), "rnn 12 \(rankdir): steps out of order")
-            XCTAssertGreaterThanOrEqual(Set(tanhs).count, 2, "rnn 12 \(rankdir): rows")
+            XCTAssertEqual(tanhs.count, steps)
+            XCTAssertEqual(tanhs, tanhs.sorted(), "rnn \(steps) \(rankdir): steps out of order")
+            XCTAssertGreaterThanOrEqual(Set(tanhs).count, 2, "rnn \(steps) \(rankdir): rows")
         }
+        // Top to bottom, a long DAG wraps into columns.
+        let dag = try svg(try load(json: Self.dag(400)), rankdir: "TB")
+        checkGeometry(dag, "TB", "dag 400 TB")
+        let g = SVGGeometry(dag)
+        let boxes = g.nodeOrder.compactMap { g.nodes[$0]?.shape }
+        let width = boxes.map(\.x1).max()! - boxes.map(\.x0).min()!
+        let height = boxes.map(\.y1).max()! - boxes.map(\.y0).min()!
+        XCTAssertLessThan(height, 4 * width, "dag 400 TB: \(Int(width)) × \(Int(height)) is not wrapped")
+        XCTAssertGreaterThanOrEqual(Set(boxes.map(Self.bands(boxes, across: true))).count, 2, "dag 400 TB: columns")
         // Short drawings stay one row: every edge runs left to right.
-        let short = SVGGeometry(try svg(try load(json: Self.rnn(1))))
+        let short = SVGGeometry(try svg(try load(json: StructureFoldingTests.rnn(steps: 1))))
         for e in short.edges {
             let ends = e.title.components(separatedBy: "->")
             XCTAssertLessThanOrEqual(short.nodes[ends[0]]!.shape!.x1, short.nodes[ends[1]]!.shape!.x0 + 0.5, "rnn 1: \(e.title)")
