@@ -9,16 +9,6 @@ import GradvizModel
 /// cluster boxes nest or stay apart and hold whole nodes. On every sample and reference,
 /// both directions, and on generated graphs.
 final class LayeredLayoutTests: XCTestCase {
-    func load(_ url: URL) throws -> (Model, Gradients) {
-        let model = try ModelLoader.load(path: url.path)
-        return (model, try model.backward())
-    }
-
-    func load(json: String) throws -> (Model, Gradients) {
-        let model = try ModelLoader(file: "test.json").load(Array(json.utf8))
-        return (model, try model.backward())
-    }
-
     func svg(_ m: (Model, Gradients), rankdir: String = "LR", layout: RenderOptions.Layout = .layered, maxNodes: Int = 100_000) throws -> String {
         var options = RenderOptions()
         options.layout = layout

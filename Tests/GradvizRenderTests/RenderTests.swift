@@ -16,16 +16,6 @@ final class RenderTests: XCTestCase {
             .map { directory.appendingPathComponent($0) }
     }
 
-    func load(_ url: URL) throws -> (Model, Gradients) {
-        let model = try ModelLoader.load(path: url.path)
-        return (model, try model.backward())
-    }
-
-    func load(json: String) throws -> (Model, Gradients) {
-        let model = try ModelLoader(file: "test.json").load(Array(json.utf8))
-        return (model, try model.backward())
-    }
-
     func reference(_ name: String) throws -> (Model, Gradients) {
         try load(Self.referenceDirectory.appendingPathComponent(name + ".json"))
     }
