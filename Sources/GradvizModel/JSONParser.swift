@@ -531,7 +531,7 @@ private func describeByte(_ c: UInt8) -> String {
 
 /// A key as a JSON string literal, so odd characters cannot break a one-line message.
 private func jsonQuoted(_ s: String) -> String {
-    var out: [UInt8] = []
-    JSONWriter.appendString(s, to: &out)
-    return String(decoding: out, as: UTF8.self)
+    var w = JSONWriter()
+    w.value(s)
+    return w.string
 }

@@ -32,7 +32,12 @@ public struct JSONWriter {
 
     public let style: Style
     /// The output not yet handed to the sink: the whole document for a writer without one.
-    public private(set) var bytes: [UInt8] = []
+    public var bytes: [UInt8] { Array(buffer[..<length]) }
+    /// `bytes` is `buffer[..<length]`; the rest of `buffer` is room, already allocated and
+    /// initialized, so that numbers are formatted straight into it (no copy, no append per
+    /// number: a result file has tens of millions of them).
+    private var buffer: [UInt8]
+    private var length = 0
     /// Whether the sink refused a chunk. Everything written after that is dropped, and a
     /// long document can stop early (`tensor` does, between rows).
     public private(set) var failed = false
@@ -57,7 +62,7 @@ public struct JSONWriter {
         self.style = style
         sink = nil
         chunkSize = .max
-        bytes.reserveCapacity(capacity)
+        buffer = [UInt8](repeating: 0, count: max(capacity, 1024))
     }
 
     /// A writer that hands its output to `sink` in chunks of about `chunkSize` bytes (cut
@@ -68,14 +73,16 @@ public struct JSONWriter {
         self.sink = sink
         self.chunkSize = chunkSize
         // Room for a chunk and the value that completes it, so the buffer never regrows.
-        bytes.reserveCapacity(chunkSize + 4096)
+        buffer = [UInt8](repeating: 0, count: chunkSize + 4096)
     }
 
     /// The finished document with the newline a text file ends with.
     public mutating func fileBytes() -> [UInt8] {
         precondition(stack.isEmpty, "unbalanced begin/end")
-        bytes.append(UInt8(ascii: "\n"))
-        return bytes
+        put(UInt8(ascii: "\n"))
+        // The buffer itself, cut to its content (no copy of a large document).
+        buffer.removeLast(buffer.count - length)
+        return buffer
     }
 
     /// Ends a streamed document: its final newline and the last chunk go to the sink.
@@ -83,19 +90,53 @@ public struct JSONWriter {
     public mutating func finishStream() -> Bool {
         precondition(sink != nil, "finishStream needs a writer with a sink")
         precondition(stack.isEmpty, "unbalanced begin/end")
-        bytes.append(UInt8(ascii: "\n"))
+        put(UInt8(ascii: "\n"))
         flush()
         return !failed
     }
 
     /// The output so far as a String.
-    public var string: String { String(decoding: bytes, as: UTF8.self) }
+    public var string: String { String(decoding: buffer[..<length], as: UTF8.self) }
 
     /// Hands `bytes` to the sink (or, once it has failed, drops them).
     private mutating func flush() {
-        guard let sink, !bytes.isEmpty else { return }
-        if !failed { failed = !bytes.withUnsafeBytes(sink) }
-        bytes.removeAll(keepingCapacity: true)
+        guard let sink, length > 0 else { return }
+        if !failed { failed = !buffer.withUnsafeBytes { sink(UnsafeRawBufferPointer(rebasing: $0[..<length])) } }
+        length = 0
+    }
+
+    /// Makes room for `count` more bytes after `length`.
+    private mutating func reserve(_ count: Int) {
+        if buffer.count - length < count { buffer.append(contentsOf: repeatElement(0, count: max(count, buffer.count))) }
+    }
+
+    private mutating func put(_ byte: UInt8) {
+        reserve(1)
+        buffer[length] = byte
+        length += 1
+    }
+
+    private mutating func put(_ text: StaticString) {
+        text.withUTF8Buffer { put($0) }
+    }
+
+    private mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        buffer.withUnsafeMutableBufferPointer { b in
+            (b.baseAddress! + length).update(from: bytes.baseAddress!, count: bytes.count)
+        }
+        length += bytes.count
+    }
+
+    /// Writes at most `room` bytes straight into the buffer: `body` gets where to start and
+    /// returns how many it wrote.
+    private mutating func put(room: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        reserve(room)
+        let start = length
+        let written = buffer.withUnsafeMutableBufferPointer { body($0.baseAddress! + start) }
+        precondition(written <= room, "wrote past the room made for it")
+        length += written
     }
 
     // MARK: Containers
@@ -103,7 +144,7 @@ public struct JSONWriter {
     /// `singleLine`: in pretty style, keep the whole object on one line (small records).
     public mutating func beginObject(singleLine: Bool = false) {
         prepareForValue()
-        bytes.append(UInt8(ascii: "{"))
+        put(UInt8(ascii: "{"))
         stack.append(Container(isObject: true, singleLine: singleLine || stack.last?.singleLine == true))
     }
 
@@ -117,14 +158,14 @@ public struct JSONWriter {
         startItem()
         stack[stack.count - 1].count += 1
         stack[stack.count - 1].afterKey = true
-        JSONWriter.appendString(name, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        if style == .pretty { bytes.append(UInt8(ascii: " ")) }
+        putString(name)
+        put(UInt8(ascii: ":"))
+        if style == .pretty { put(UInt8(ascii: " ")) }
     }
 
     public mutating func beginArray(singleLine: Bool = false) {
         prepareForValue()
-        bytes.append(UInt8(ascii: "["))
+        put(UInt8(ascii: "["))
         stack.append(Container(isObject: false, singleLine: singleLine || stack.last?.singleLine == true))
     }
 
@@ -137,27 +178,27 @@ public struct JSONWriter {
 
     public mutating func value(_ d: Double) {
         prepareForValue()
-        JSONWriter.appendNumber(d, to: &bytes)
+        put(room: JSONWriter.maxNumberLength) { JSONWriter.formatNumber(d, into: $0) }
     }
 
     public mutating func value(_ n: Int) {
         prepareForValue()
-        JSONWriter.appendInteger(Int64(n), to: &bytes)
+        put(room: 20) { JSONWriter.formatInteger(Int64(n), into: $0) }
     }
 
     public mutating func value(_ s: String) {
         prepareForValue()
-        JSONWriter.appendString(s, to: &bytes)
+        putString(s)
     }
 
     public mutating func value(_ b: Bool) {
         prepareForValue()
-        bytes.append(contentsOf: (b ? "true" : "false").utf8)
+        put(b ? "true" : "false")
     }
 
     public mutating func null() {
         prepareForValue()
-        bytes.append(contentsOf: "null".utf8)
+        put("null")
     }
 
     /// Writes a whole value tree (key order preserved; positions ignored).
@@ -169,7 +210,7 @@ public struct JSONWriter {
             if isInteger && d == 0 && d.sign == .minus {
                 // Written as it was read (`-0`), as messages quote it.
                 prepareForValue()
-                bytes.append(contentsOf: "-0".utf8)
+                put("-0")
             } else {
                 value(d)
             }
@@ -210,23 +251,36 @@ public struct JSONWriter {
 
     /// A row of numbers, `[a, b, c]` on one line: the bytes `beginArray(singleLine: true)`,
     /// `value` per number and `endArray` write, without their bookkeeping per number (a
-    /// result file has tens of millions of numbers; this loop is most of its time).
+    /// result file has tens of millions of numbers; this loop is most of its time): the
+    /// numbers go straight into the buffer, a run of them at a time.
     private mutating func writeRow(_ row: UnsafeBufferPointer<Double>) {
         prepareForValue()
-        bytes.append(UInt8(ascii: "["))
-        for (k, d) in row.enumerated() {
-            if k > 0 {
-                // A long row (a vector of millions) is cut into chunks too, and stops early.
-                if bytes.count >= chunkSize {
-                    flush()
-                    if failed { break }
+        put(UInt8(ascii: "["))
+        let separator = style == .pretty ? 2 : 1
+        let most = separator + JSONWriter.maxNumberLength
+        var next = 0
+        // A long row (a vector of millions) is cut into chunks too, and stops early: a run
+        // takes at most what fits before the chunk is full (but one number at least), so a
+        // chunk ends at most one number past chunkSize, as it does between values.
+        while next < row.count && !failed {
+            let run = min(row.count - next, 1024, max(1, (chunkSize - length) / most))
+            let first = next
+            put(room: run * most) { out in
+                var at = out
+                for k in first..<first + run {
+                    if k > 0 {
+                        at[0] = UInt8(ascii: ",")
+                        at[1] = UInt8(ascii: " ")   // overwritten by the number in compact style
+                        at += separator
+                    }
+                    at += JSONWriter.formatNumber(row[k], into: at)
                 }
-                bytes.append(UInt8(ascii: ","))
-                if style == .pretty { bytes.append(UInt8(ascii: " ")) }
+                return at - out
             }
-            JSONWriter.appendNumber(d, to: &bytes)
+            next += run
+            if length >= chunkSize { flush() }
         }
-        bytes.append(UInt8(ascii: "]"))
+        put(UInt8(ascii: "]"))
     }
 
     /// One value as a string; the usual way to serialize a `JSONValue`.
@@ -240,7 +294,7 @@ public struct JSONWriter {
 
     private mutating func prepareForValue() {
         // Between two values: where a streamed document is cut into chunks.
-        if bytes.count >= chunkSize { flush() }
+        if length >= chunkSize { flush() }
         guard let top = stack.last else {
             precondition(!wroteTopLevel, "a JSON text has one top-level value")
             wroteTopLevel = true
@@ -259,10 +313,10 @@ public struct JSONWriter {
     /// before a member or element of the innermost container.
     private mutating func startItem() {
         let top = stack[stack.count - 1]
-        if top.count > 0 { bytes.append(UInt8(ascii: ",")) }
+        if top.count > 0 { put(UInt8(ascii: ",")) }
         guard style == .pretty else { return }
         if top.singleLine {
-            if top.count > 0 { bytes.append(UInt8(ascii: " ")) }
+            if top.count > 0 { put(UInt8(ascii: " ")) }
         } else {
             newline(indent: stack.count)
         }
@@ -271,12 +325,15 @@ public struct JSONWriter {
     private mutating func close(_ bracket: UInt8) {
         let container = stack.removeLast()
         if style == .pretty && !container.singleLine && container.count > 0 { newline(indent: stack.count) }
-        bytes.append(bracket)
+        put(bracket)
     }
 
     private mutating func newline(indent: Int) {
-        bytes.append(UInt8(ascii: "\n"))
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
+        put(room: 1 + 2 * indent) { out in
+            out[0] = UInt8(ascii: "\n")
+            (out + 1).initialize(repeating: UInt8(ascii: " "), count: 2 * indent)
+            return 1 + 2 * indent
+        }
     }
 
     // MARK: Formatting
@@ -289,86 +346,117 @@ public struct JSONWriter {
     }
 
     static func appendNumber(_ d: Double, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxNumberLength) { buffer in
+            let count = formatNumber(d, into: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
+
+    /// The most bytes `formatNumber` writes: the shortest formatter's buffer.
+    static var maxNumberLength: Int { 32 }
+
+    /// Writes the text of `d` at `out`, which has room for `maxNumberLength` bytes; returns
+    /// how many it wrote. The one place that decides how a number is written.
+    @inline(__always)
+    static func formatNumber(_ d: Double, into out: UnsafeMutablePointer<UInt8>) -> Int {
         guard d.isFinite else {
-            appendString(d.isNaN ? "NaN" : d < 0 ? "-Infinity" : "Infinity", to: &out)
-            return
+            let text: StaticString = d.isNaN ? "\"NaN\"" : d < 0 ? "\"-Infinity\"" : "\"Infinity\""
+            out.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+            return text.utf8CodeUnitCount
         }
         if d == 0 && d.sign == .minus {
             // "-0" would be read back as the integer 0 by many readers (Python's json).
-            out.append(contentsOf: "-0.0".utf8)
+            let text: StaticString = "-0.0"
+            out.update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+            return text.utf8CodeUnitCount
         } else if abs(d) < 1e15, let n = Int64(exactly: d) {
-            appendInteger(n, to: &out)
+            return formatInteger(n, into: out)
         } else {
-            appendShortest(d, to: &out)
+            return formatShortest(d, into: out)
         }
     }
 
     /// The decimal digits of `n`, written straight into `out` (no String).
     static func appendInteger(_ n: Int64, to out: inout [UInt8]) {
-        // 20 digits and a sign hold any Int64; filled from the end.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
-            var magnitude = n.magnitude
-            var start = buffer.count
-            repeat {
-                start -= 1
-                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude != 0
-            if n < 0 {
-                start -= 1
-                buffer[start] = UInt8(ascii: "-")
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            let count = formatInteger(n, into: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
         }
+    }
+
+    /// The decimal digits of `n` (and its sign) at `out`, which has room for 20 bytes (any
+    /// Int64); returns how many.
+    static func formatInteger(_ n: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var magnitude = n.magnitude
+        var digits = 0
+        repeat {
+            digits += 1
+            magnitude /= 10
+        } while magnitude != 0
+        let count = digits + (n < 0 ? 1 : 0)
+        if n < 0 { out[0] = UInt8(ascii: "-") }
+        magnitude = n.magnitude
+        for k in stride(from: count - 1, through: count - digits, by: -1) {
+            out[k] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+        }
+        return count
     }
 
     /// `d.description` (the shortest text that parses back to the same bits: "0.1",
     /// "1e-07", "1.5e+300", "1000000000000000.0", all valid JSON), written straight into
     /// `out`. `description` makes a String per number, on the heap past 15 bytes: most of
     /// the time of a result file of millions of numbers. The Swift runtime's own formatter
-    /// (what `description` calls) writes into a stack buffer instead;
+    /// (what `description` calls) writes into a caller's buffer instead;
     /// JSONWriterStreamTests compares the two bit for bit.
     static func appendShortest(_ d: Double, to out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
-            // The formatter leaves some zero digits unwritten and expects the buffer to hold
-            // "0"s (its contract; Swift 6.3's C entry point forgets to fill them, later
-            // versions fill them themselves).
-            buffer.initialize(repeating: UInt8(ascii: "0"))
-            let count = swift_float64ToString(buffer.baseAddress!, UInt(buffer.count), d, false)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<Int(count)]))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxNumberLength) { buffer in
+            let count = formatShortest(d, into: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
         }
     }
 
-    static func appendString(_ s: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
+    /// `appendShortest` at `out`, which has room for `maxNumberLength` bytes (what the
+    /// runtime's formatter needs); returns how many bytes it wrote.
+    @inline(__always)
+    static func formatShortest(_ d: Double, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        // The formatter leaves some zero digits unwritten and expects the buffer to hold
+        // "0"s (its contract; Swift 6.3's C entry point forgets to fill them, later versions
+        // fill them themselves). One 32-byte store.
+        UnsafeMutableRawPointer(out).storeBytes(of: SIMD32<UInt8>(repeating: UInt8(ascii: "0")), as: SIMD32<UInt8>.self)
+        return Int(swift_float64ToString(out, UInt(maxNumberLength), d, false))
+    }
+
+    private mutating func putString(_ s: String) {
+        put(UInt8(ascii: "\""))
         // Ids and most text need no escape: their bytes are copied whole.
         var s = s
         let plain = s.withUTF8 { bytes in
             for c in bytes where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return false }
-            out.append(contentsOf: bytes)
+            put(bytes)
             return true
         }
         if plain {
-            out.append(UInt8(ascii: "\""))
+            put(UInt8(ascii: "\""))
             return
         }
         for c in s.utf8 {
             switch c {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(c)
-            case 0x0A: out.append(contentsOf: "\\n".utf8)
-            case 0x0D: out.append(contentsOf: "\\r".utf8)
-            case 0x09: out.append(contentsOf: "\\t".utf8)
-            case 0x08: out.append(contentsOf: "\\b".utf8)
-            case 0x0C: out.append(contentsOf: "\\f".utf8)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): put(UInt8(ascii: "\\")); put(c)
+            case 0x0A: put("\\n")
+            case 0x0D: put("\\r")
+            case 0x09: put("\\t")
+            case 0x08: put("\\b")
+            case 0x0C: put("\\f")
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: "\\u00".utf8)
-                out.append(hex[Int(c >> 4)])
-                out.append(hex[Int(c & 0xF)])
-            default: out.append(c)
+                let hex: StaticString = "0123456789abcdef"
+                put("\\u00")
+                put(hex.utf8Start[Int(c >> 4)])
+                put(hex.utf8Start[Int(c & 0xF)])
+            default: put(c)
             }
         }
-        out.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""))
     }
 }
 

@@ -229,4 +229,9 @@ final class PhaseClock {
         printError(String(format: "%@ %.1f ms", phase, Double(now - last) / 1e6))
         last = now
     }
+
+    /// A line of detail (only when timing).
+    func note(_ text: @autoclosure () -> String) {
+        if enabled { printError(text()) }
+    }
 }

@@ -88,6 +88,35 @@ final class OutputTests: XCTestCase {
         expectWriteError(r, "standard output: cannot write: Broken pipe")
     }
 
+    /// The writing thread writes every chunk, in order, whatever its pace against the
+    /// caller's (chunks of every size, more of them than buffers); a failed write stops it,
+    /// and its errno is what `finish` returns.
+    func testChunkWriterWritesInOrderAndStopsAtAFailure() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("chunks").path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        var expected: [UInt8] = []
+        let writer = ChunkWriter(fd: fd, depth: 2)
+        for k in 0..<500 {
+            let chunk = (0..<(k * 37) % 5000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ k) }
+            expected += chunk
+            XCTAssertTrue(chunk.withUnsafeBytes(writer.write))
+        }
+        XCTAssertNil(writer.finish())
+        close(fd)
+        XCTAssertEqual(Array(try Data(contentsOf: URL(fileURLWithPath: path))), expected)
+
+        let readOnly = open(path, O_RDONLY)
+        let failing = ChunkWriter(fd: readOnly)
+        var accepted = 0
+        for _ in 0..<100 where [UInt8](repeating: 1, count: 1000).withUnsafeBytes(failing.write) { accepted += 1 }
+        XCTAssertLessThan(accepted, 100, "chunks are refused once a write has failed")
+        XCTAssertEqual(failing.finish(), EBADF)
+        close(readOnly)
+    }
+
     func testTheModelIsNeverTheOutput() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
