@@ -15,3 +15,15 @@ static inline void gradviz_openblas_single_threaded(void) {
     int (*stop_workers)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "blas_thread_shutdown_");
     if (stop_workers) stop_workers();
 }
+
+// glibc's malloc tuning, which Swift's Glibc module does not export (malloc.h), for
+// GradvizCore's keepFreedTensorMemory() (Sources/GradvizCore/Scratch.swift).
+#if defined(__GLIBC__)
+#include <malloc.h>
+static inline void gradviz_keep_freed_memory(int mmapThreshold, int trimThreshold) {
+    mallopt(M_MMAP_THRESHOLD, mmapThreshold);
+    mallopt(M_TRIM_THRESHOLD, trimThreshold);
+}
+#else
+static inline void gradviz_keep_freed_memory(int mmapThreshold, int trimThreshold) {}
+#endif

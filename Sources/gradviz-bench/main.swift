@@ -32,6 +32,7 @@ let usage = """
       tensor compute of a tensor model in process (bench/tensor): forward and backward
                PATH           a model file (bench/tensor/*.json)
                --reps N       (default 5; median and best reported)
+               --per-op       also each op node's forward and vjp alone (medians), slowest first
       all    dag and mlp with their defaults
 
     options for every mode:
@@ -45,13 +46,14 @@ func fail(_ message: String) -> Never {
 }
 
 singleThreadedBLAS()   // as the gradviz command does: no idle OpenBLAS workers spinning
+keepFreedTensorMemory()
 var args = Array(CommandLine.arguments.dropFirst())
 if args.isEmpty || args.contains("-h") || args.contains("--help") {
     print(usage)
     exit(args.isEmpty ? 2 : 0)
 }
 let mode = args.removeFirst()
-var jsonOutput = false, quiet = false
+var jsonOutput = false, quiet = false, perOp = false
 var options: [String: String] = [:]
 var positional: [String] = []
 while !args.isEmpty {
@@ -59,6 +61,7 @@ while !args.isEmpty {
     switch a {
     case "--json": jsonOutput = true
     case "--quiet": quiet = true
+    case "--per-op": perOp = true
     case _ where a.hasPrefix("-"):
         guard !args.isEmpty else { fail("\(a) needs a value") }
         options[a] = args.removeFirst()
@@ -194,9 +197,20 @@ do {
     }
     if mode == "tensor" {
         guard positional.count == 1 else { fail("tensor takes one model path (bench/tensor/*.json)") }
-        let r = try benchTensor(positional[0], reps: intOption("--reps", 5)!, log: log)
+        let r = try benchTensor(positional[0], reps: intOption("--reps", 5)!, perOp: perOp, log: log)
         text += "\(r.path): \(r.ops) ops; forward \(fixed(median(r.forward), 4)) s (best \(fixed(r.forward.min()!, 4))), " +
             "backward \(fixed(median(r.backward), 4)) s (best \(fixed(r.backward.min()!, 4))); peak RSS \(formatBytes(r.peakRSS)); \(r.forward.count) runs\n"
+        if perOp {
+            let fw = r.perOp.reduce(0) { $0 + $1.forward }, bw = r.perOp.reduce(0) { $0 + $1.vjp }
+            let fwCPU = r.perOp.reduce(0) { $0 + $1.forwardCPU }, bwCPU = r.perOp.reduce(0) { $0 + $1.vjpCPU }
+            text += "each op alone, ms wall (CPU), medians; sums: forward \(fixed(fw * 1000, 1)) (\(fixed(fwCPU * 1000, 1))), " +
+                "vjp \(fixed(bw * 1000, 1)) (\(fixed(bwCPU * 1000, 1))); the backward pass beyond its vjps " +
+                "\(fixed((median(r.backward) - bw) * 1000, 1)) wall:\n"
+            for row in r.perOp.sorted(by: { $0.forward + $0.vjp > $1.forward + $1.vjp }) {
+                text += "  \(row.name) (\(row.op) \(row.shape)): forward \(fixed(row.forward * 1000, 2)) (\(fixed(row.forwardCPU * 1000, 2))), " +
+                    "vjp \(fixed(row.vjp * 1000, 2)) (\(fixed(row.vjpCPU * 1000, 2)))\n"
+            }
+        }
         json.key("tensor"); json.beginObject()
         json.key("path"); json.value(r.path)
         json.key("ops"); json.value(r.ops)

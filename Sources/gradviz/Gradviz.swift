@@ -39,6 +39,7 @@ struct Gradviz: ParsableCommand {
     static func main() {
         guardStandardStreams()
         singleThreadedBLAS()
+        keepFreedTensorMemory()
         let arguments = Arguments.joiningNegativeNumbers(Array(CommandLine.arguments.dropFirst()))
         do {
             try Arguments.checkCommandName(arguments)
