@@ -1,5 +1,4 @@
 import COpenBLAS
-import Dispatch
 
 /// The one place GradvizCore calls OpenBLAS: matrix products for matmul and convolution.
 ///
@@ -9,17 +8,13 @@ import Dispatch
 /// differently). So OpenBLAS runs single-threaded, and gradviz divides a large product
 /// itself: the rows (or columns) of C are cut into blocks whose sizes depend only on the
 /// shapes, each block is one single-threaded dgemm, and the blocks are spread over the
-/// cores. How many cores run them changes when a block is computed, never what it holds
-/// (`BLASDeterminismTests` compares the bits computed on one thread and on all).
+/// cores (`Parallel`). How many cores run them changes when a block is computed, never
+/// what it holds (`ParallelDeterminismTests` compares the bits computed on one thread and on all).
 /// gradviz calls no other BLAS routine.
 enum BLAS {
     /// OpenBLAS's own threading is turned off once, before the first product, or earlier
     /// (`singleThreadedBLAS()`).
     static let singleThreaded: Void = gradviz_openblas_single_threaded()
-
-    /// false runs the blocks of a product one after another on the calling thread (tests
-    /// compare it with the parallel run).
-    nonisolated(unsafe) static var parallel = true
 
     /// C[m, n] = op(A) · op(B) + beta · C, row-major, where op(A) is [m, k] (A itself, or
     /// Aᵀ when `transA`) and op(B) is [k, n]. beta is 0 (C is written, its old contents
@@ -45,9 +40,7 @@ enum BLAS {
             cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                         Int32(bm), Int32(bn), Int32(k), 1, a0, Int32(lda), b0, Int32(ldb), beta, c0, Int32(ldc))
         }
-        if blocks.count == 1 { one(0) }
-        else if parallel { DispatchQueue.concurrentPerform(iterations: blocks.count, execute: one) }
-        else { for block in 0..<blocks.count { one(block) } }
+        Parallel.run(blocks.count, one)
     }
 
     /// How a product is cut: along the longer of C's two sides, into at most 8 blocks of a

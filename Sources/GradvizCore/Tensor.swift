@@ -61,13 +61,16 @@ public struct Tensor: Equatable, Sendable, CustomStringConvertible {
 
     public func reshaped(_ newShape: [Int]) -> Tensor { Tensor(shape: newShape, data: data) }
 
-    /// Applies `f` to every element.
+    /// Applies `f` to every element; a large tensor in chunks on the cores (`Parallel`), so
+    /// `f` must not keep state.
     @inlinable
     public func map(_ f: (Double) -> Double) -> Tensor {
         // A plain loop into uninitialized storage: Array.map appends element by element,
         // with a capacity check each time, which keeps the loop from being vectorized.
         let out = [Double](writing: count) { out in
-            data.withUnsafeBufferPointer { src in for i in 0..<src.count { out[i] = f(src[i]) } }
+            data.withUnsafeBufferPointer { src in
+                Parallel.forEach(src.count) { range in for i in range { out[i] = f(src[i]) } }
+            }
         }
         return Tensor(shape: shape, data: out)
     }
@@ -121,25 +124,38 @@ func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
 }
 
 /// Walks every index of `shape` in row-major order and calls `body(a, b)` with the
-/// offsets given by two stride vectors. The innermost dimension is a plain loop, so
-/// the cost per element is an add, not an index computation.
-@inlinable
-func forEachOffset(_ shape: [Int], _ sa: [Int], _ sb: [Int], _ body: (Int, Int) -> Void) {
-    let total = Tensor.count(of: shape)
-    if total == 0 { return }
+/// offsets given by two stride vectors, starting from offsets a0 and b0. The innermost
+/// dimension is a plain loop, so the cost per element is an add, not an index computation.
+@inlinable @inline(__always)
+func forEachOffset(_ shape: [Int], _ sa: [Int], _ sb: [Int], from a0: Int = 0, _ b0: Int = 0, _ body: (Int, Int) -> Void) {
+    forEachOffset(shape, sa, sb, rows: 0..<rowCount(shape), from: a0, b0) { _, a, b in body(a, b) }
+}
+
+/// `forEachOffset` over the rows `rows` of `shape` (a row: one index of all dimensions but
+/// the last; a shape [] is one row of one element), `body(i, a, b)` with i the row-major
+/// index of the element.
+@inlinable @inline(__always)
+func forEachOffset(_ shape: [Int], _ sa: [Int], _ sb: [Int], rows: Range<Int>, from a0: Int = 0, _ b0: Int = 0,
+                   _ body: (Int, Int, Int) -> Void) {
     let rank = shape.count
-    if rank == 0 { body(0, 0); return }
+    if rank == 0 { if !rows.isEmpty { body(0, a0, b0) }; return }
     let inner = shape[rank - 1], ia = sa[rank - 1], ib = sb[rank - 1]
+    if inner == 0 || rows.isEmpty { return }
+    // The index and offsets of the first row.
     var index = [Int](repeating: 0, count: rank)
-    var oa = 0, ob = 0
-    var done = 0
-    while done < total {
+    var oa = a0, ob = b0, r = rows.lowerBound
+    for d in stride(from: rank - 2, through: 0, by: -1) {
+        index[d] = r % shape[d]
+        r /= shape[d]
+        oa += index[d] * sa[d]; ob += index[d] * sb[d]
+    }
+    var i = rows.lowerBound * inner
+    for _ in rows {
         var a = oa, b = ob
         for _ in 0..<inner {
-            body(a, b)
-            a += ia; b += ib
+            body(i, a, b)
+            i += 1; a += ia; b += ib
         }
-        done += inner
         // Advance the odometer over the outer dimensions.
         var d = rank - 2
         while d >= 0 {
@@ -153,43 +169,77 @@ func forEachOffset(_ shape: [Int], _ sa: [Int], _ sb: [Int], _ body: (Int, Int) 
     }
 }
 
+/// How many rows `forEachOffset` sees in `shape` (0 when it has no elements).
+@inlinable
+func rowCount(_ shape: [Int]) -> Int {
+    shape.isEmpty ? 1 : Tensor.count(of: shape) / Swift.max(shape[shape.count - 1], 1)
+}
+
+/// The rows of `shape` in chunks on the cores (`Parallel`): `body(rows)` walks them with
+/// `forEachOffset(shape, ..., rows: rows) { i, a, b in ... }`. Write the work of an element
+/// as that closure, inside `body`: a closure passed in from outside would be called per
+/// element, not inlined into the loop.
+@inlinable
+func forEachRowChunk(_ shape: [Int], _ body: (Range<Int>) -> Void) {
+    let inner = shape.last ?? 1
+    Parallel.forEach(rowCount(shape), grain: Swift.max(1, Parallel.grain / Swift.max(inner, 1)), body)
+}
+
 extension Tensor {
     /// `self` broadcast to `target` (which must be a broadcast of `shape`), materialized.
     public func broadcast(to target: [Int]) -> Tensor {
         if shape == target { return self }
-        let s = broadcastStrides(shape, to: target)
+        return gathered(target, broadcastStrides(shape, to: target))
+    }
+
+    /// The tensor of shape `target` whose element i is this one's at the offset that
+    /// `readStrides` give i's index (a broadcast, a permutation of the axes).
+    func gathered(_ target: [Int], _ readStrides: [Int]) -> Tensor {
         let out = [Double](writing: Tensor.count(of: target)) { dst in
-            var i = 0
             data.withUnsafeBufferPointer { src in
-                forEachOffset(target, s, s) { a, _ in dst[i] = src[a]; i += 1 }
+                forEachRowChunk(target) { rows in
+                    forEachOffset(target, readStrides, readStrides, rows: rows) { i, a, _ in dst[i] = src[a] }
+                }
             }
         }
         return Tensor(shape: target, data: out)
     }
 
     /// Sums a gradient of a broadcast shape back to `target`, the shape of the input that
-    /// was broadcast: the vector-Jacobian product of broadcasting.
+    /// was broadcast: the vector-Jacobian product of broadcasting. Every sum adds its terms
+    /// in row-major order; on the cores the work is cut along the longest axis that is kept,
+    /// so each sum is in one chunk and the bits are those of the loop on one thread.
     public func sum(toShape target: [Int]) -> Tensor {
         if shape == target { return self }
         var out = [Double](repeating: 0, count: Tensor.count(of: target))
         let s = broadcastStrides(target, to: shape)
         let own = strides(of: shape)
+        let axis = shape.indices.filter { s[$0] != 0 }.max { shape[$0] < shape[$1] }
         out.withUnsafeMutableBufferPointer { dst in
             data.withUnsafeBufferPointer { src in
-                forEachOffset(shape, own, s) { a, b in dst[b] += src[a] }
+                guard let axis else {
+                    forEachOffset(shape, own, s) { a, b in dst[b] += src[a] }
+                    return
+                }
+                Parallel.forEach(shape[axis], grain: Swift.max(1, Parallel.grain * shape[axis] / Swift.max(src.count, 1))) { range in
+                    var part = shape
+                    part[axis] = range.count
+                    forEachOffset(part, own, s, from: range.lowerBound * own[axis], range.lowerBound * s[axis]) { a, b in dst[b] += src[a] }
+                }
             }
         }
         return Tensor(shape: target, data: out)
     }
 
-    /// Elementwise combination of two broadcastable tensors.
+    /// Elementwise combination of two broadcastable tensors; a large one in chunks on the
+    /// cores (`Parallel`), so `f` must not keep state.
     @inlinable
     public static func zip(_ a: Tensor, _ b: Tensor, _ f: (Double, Double) -> Double) -> Tensor {
         if a.shape == b.shape {
             let out = [Double](writing: a.count) { out in
                 a.data.withUnsafeBufferPointer { x in
                     b.data.withUnsafeBufferPointer { y in
-                        for i in 0..<x.count { out[i] = f(x[i], y[i]) }
+                        Parallel.forEach(x.count) { range in for i in range { out[i] = f(x[i], y[i]) } }
                     }
                 }
             }
@@ -198,13 +248,13 @@ extension Tensor {
         guard let shape = broadcastShapes(a.shape, b.shape) else {
             preconditionFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
         }
-        var out = [Double](repeating: 0, count: Tensor.count(of: shape))
         let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
-        var i = 0
-        out.withUnsafeMutableBufferPointer { dst in
+        let out = [Double](writing: Tensor.count(of: shape)) { dst in
             a.data.withUnsafeBufferPointer { x in
                 b.data.withUnsafeBufferPointer { y in
-                    forEachOffset(shape, sa, sb) { oa, ob in dst[i] = f(x[oa], y[ob]); i += 1 }
+                    forEachRowChunk(shape) { rows in
+                        forEachOffset(shape, sa, sb, rows: rows) { i, oa, ob in dst[i] = f(x[oa], y[ob]) }
+                    }
                 }
             }
         }
@@ -223,7 +273,7 @@ extension Tensor {
         precondition(a.shape == b.shape, "accumulating \(b.shape) into \(a.shape)")
         a.data.withUnsafeMutableBufferPointer { x in
             b.data.withUnsafeBufferPointer { y in
-                for i in 0..<x.count { x[i] += y[i] }
+                Parallel.forEach(x.count) { range in for i in range { x[i] += y[i] } }
             }
         }
     }

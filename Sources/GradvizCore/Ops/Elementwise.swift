@@ -26,19 +26,31 @@ extension NoAttributes {
 extension UnaryElementwise {
     public func downstream(_ g: Double, _ x: Double, _ y: Double) -> Double { g * derivative(x, y) }
     public func outputShapes(_ inputs: [[Int]]) throws(OpError) -> [[Int]] { [inputs[0]] }
-    public func forward(_ inputs: [Tensor]) throws(OpError) -> [Tensor] { [inputs[0].map(value)] }
+    public func forward(_ inputs: [Tensor]) throws(OpError) -> [Tensor] {
+        [Tensor(shape: inputs[0].shape, data: elementwise(inputs[0], y: nil, g: nil))]
+    }
     public func vjp(_ c: VJPContext) -> [Tensor?] {
         guard c.needs(0) else { return [nil] }
-        let out = [Double](writing: c[0].count) { out in
-            c[0].data.withUnsafeBufferPointer { x in
-                c.y.data.withUnsafeBufferPointer { y in
-                    c.g.data.withUnsafeBufferPointer { g in
-                        for i in 0..<x.count { out[i] = downstream(g[i], x[i], y[i]) }
+        return [Tensor(shape: c[0].shape, data: elementwise(c[0], y: c.y, g: c.g))]
+    }
+
+    /// f(x) for every element, or with y and g the downstream gradient; in chunks on the
+    /// cores, each element computed alone. (The loop calls the op's own functions: a
+    /// closure handed to `Tensor.map` would be called per element, not inlined.)
+    func elementwise(_ x: Tensor, y: Tensor?, g: Tensor?) -> [Double] {
+        [Double](writing: x.count) { out in
+            x.data.withUnsafeBufferPointer { X in
+                (y?.data ?? []).withUnsafeBufferPointer { Y in
+                    (g?.data ?? []).withUnsafeBufferPointer { G in
+                        let value = g == nil
+                        Parallel.forEach(X.count) { range in
+                            if value { for i in range { out[i] = self.value(X[i]) } }
+                            else { for i in range { out[i] = downstream(G[i], X[i], Y[i]) } }
+                        }
                     }
                 }
             }
         }
-        return [Tensor(shape: c[0].shape, data: out)]
     }
 }
 
@@ -65,36 +77,40 @@ extension BinaryElementwise {
         return [out]
     }
     public func forward(_ inputs: [Tensor]) throws(OpError) -> [Tensor] {
-        [Tensor.zip(inputs[0], inputs[1], value)]
+        let shape = try outputShapes([inputs[0].shape, inputs[1].shape])[0]
+        return [Tensor(shape: shape, data: elementwise(.value, inputs[0], inputs[1], g: Tensor(0), y: Tensor(0), shape))]
     }
+
+    /// Each input's term g * ∂f/∂input for every element of the output, then, for an input
+    /// that was broadcast, the terms summed back to its shape (from 0, as PyTorch's sum). An
+    /// input that is not broadcast takes its terms as they are.
     public func vjp(_ c: VJPContext) -> [Tensor?] {
-        let a = c[0], b = c[1], y = c.y, g = c.g
-        let shape = y.shape
-        let needA = c.needs(0), needB = c.needs(1)
-        // An input that is not broadcast gets one term per element: summed into -0, the
-        // identity of +, it keeps its sign (PyTorch's -0); a broadcast one sums from 0 as
-        // PyTorch's sum does.
-        let za = a.count == y.count ? -0.0 : 0.0, zb = b.count == y.count ? -0.0 : 0.0
-        var ga = needA ? [Double](repeating: za, count: a.count) : []
-        var gb = needB ? [Double](repeating: zb, count: b.count) : []
-        a.data.withUnsafeBufferPointer { X in
-            b.data.withUnsafeBufferPointer { Z in
-                g.data.withUnsafeBufferPointer { G in
-                    y.data.withUnsafeBufferPointer { Y in
-                        ga.withUnsafeMutableBufferPointer { GA in
-                            gb.withUnsafeMutableBufferPointer { GB in
-                                if a.shape == shape && b.shape == shape {
-                                    // No broadcasting: one pass, each term written as it is (the same bits as -0 + term).
-                                    if needA { for i in 0..<G.count { GA[i] = downstreamA(G[i], X[i], Z[i], Y[i]) } }
-                                    if needB { for i in 0..<G.count { GB[i] = downstreamB(G[i], X[i], Z[i], Y[i]) } }
-                                    return
-                                }
-                                let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
-                                var i = 0
-                                forEachOffset(shape, sa, sb) { oa, ob in
-                                    if needA { GA[oa] += downstreamA(G[i], X[oa], Z[ob], Y[i]) }
-                                    if needB { GB[ob] += downstreamB(G[i], X[oa], Z[ob], Y[i]) }
-                                    i += 1
+        let shape = c.y.shape
+        func gradient(_ pass: BinaryPass, _ input: Tensor) -> Tensor {
+            let terms = Tensor(shape: shape, data: elementwise(pass, c[0], c[1], g: c.g, y: c.y, shape))
+            return input.count == terms.count ? terms.reshaped(input.shape) : terms.sum(toShape: input.shape)
+        }
+        return [c.needs(0) ? gradient(.termA, c[0]) : nil, c.needs(1) ? gradient(.termB, c[1]) : nil]
+    }
+
+    /// One pass over every element i of the broadcast shape `shape`: f(a, b), or the term
+    /// of a or of b from g[i] and y[i] (which `.value` does not read). Rows in chunks on the
+    /// cores, each element computed alone. (The loop calls the op's own functions: a closure
+    /// handed to `Tensor.zip` would be called per element, not inlined.)
+    func elementwise(_ pass: BinaryPass, _ a: Tensor, _ b: Tensor, g: Tensor, y: Tensor, _ shape: [Int]) -> [Double] {
+        let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
+        return [Double](writing: Tensor.count(of: shape)) { out in
+            a.data.withUnsafeBufferPointer { X in
+                b.data.withUnsafeBufferPointer { Z in
+                    g.data.withUnsafeBufferPointer { G in
+                        y.data.withUnsafeBufferPointer { Y in
+                            forEachRowChunk(shape) { rows in
+                                forEachOffset(shape, sa, sb, rows: rows) { i, oa, ob in
+                                    switch pass {
+                                    case .value: out[i] = value(X[oa], Z[ob])
+                                    case .termA: out[i] = downstreamA(G[i], X[oa], Z[ob], Y[i])
+                                    case .termB: out[i] = downstreamB(G[i], X[oa], Z[ob], Y[i])
+                                    }
                                 }
                             }
                         }
@@ -102,9 +118,11 @@ extension BinaryElementwise {
                 }
             }
         }
-        return [needA ? Tensor(shape: a.shape, data: ga) : nil, needB ? Tensor(shape: b.shape, data: gb) : nil]
     }
 }
+
+/// What `BinaryElementwise.elementwise` computes per element.
+enum BinaryPass { case value, termA, termB }
 
 private let ab = [InputSpec("a"), InputSpec("b")]
 private let x1 = [InputSpec("x")]

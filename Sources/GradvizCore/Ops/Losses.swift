@@ -117,12 +117,19 @@ public struct CrossEntropy: Op {
         // dlogits = that - exp(log_softmax) * (its row sum). An infinite or NaN upstream
         // gradient, or NaN logits, reach the row through the product, ignored or not.
         var d = softmaxRows(c[0], ax, log: true)
-        for (i, cls) in t.enumerated() {
-            let base = (i / inner) * classCount * inner + i % inner
-            let target = cls == ignore ? 0 : -up.data[i]
-            for k in 0..<classCount {
-                let at = base + k * inner
-                d.data[at] = (k == cls ? target : 0) - Foundation.exp(d.data[at]) * target
+        d.data.withUnsafeMutableBufferPointer { D in
+            up.data.withUnsafeBufferPointer { U in
+                // One row of classes per target, rows in chunks on the cores.
+                Parallel.forEach(t.count, grain: Swift.max(1, Parallel.grain / Swift.max(classCount, 1))) { rows in
+                    for i in rows {
+                        let base = (i / inner) * classCount * inner + i % inner
+                        let cls = t[i], target = cls == ignore ? 0 : -U[i]
+                        for k in 0..<classCount {
+                            let at = base + k * inner
+                            D[at] = (k == cls ? target : 0) - Foundation.exp(D[at]) * target
+                        }
+                    }
+                }
             }
         }
         return [d, nil]

@@ -54,7 +54,7 @@ public struct Matmul: NoAttributes {
                         BLAS.gemm(m: p.batchCount * n, n: m, k: k, a, lda: k, b, ldb: m, beta: 0, C, ldc: m)
                         return
                     }
-                    eachBatch(p) { ia, ib, io in
+                    eachBatch(p, separate: true) { ia, ib, io in
                         BLAS.gemm(m: n, n: m, k: k, a + ia, lda: k, b + ib, ldb: m, beta: 0, C + io, ldc: m)
                     }
                 }
@@ -80,7 +80,7 @@ public struct Matmul: NoAttributes {
                                 BLAS.gemm(transB: true, m: p.batchCount * n, n: k, k: m, g, lda: m, b, ldb: m, beta: 0, out, ldc: k)
                                 return
                             }
-                            eachBatch(p) { ia, ib, io in
+                            eachBatch(p, separate: beta == 0) { ia, ib, io in
                                 BLAS.gemm(transB: true, m: n, n: k, k: m, g + io, lda: m, b + ib, ldb: m, beta: beta, out + ia, ldc: k)
                             }
                         }
@@ -92,7 +92,7 @@ public struct Matmul: NoAttributes {
                                 BLAS.gemm(transA: true, m: k, n: m, k: p.batchCount * n, a, lda: k, g, ldb: m, beta: 0, out, ldc: m)
                                 return
                             }
-                            eachBatch(p) { ia, ib, io in
+                            eachBatch(p, separate: beta == 0) { ia, ib, io in
                                 BLAS.gemm(transA: true, m: k, n: m, k: n, a + ia, lda: k, g + io, ldb: m, beta: beta, out + ib, ldc: m)
                             }
                         }
@@ -115,15 +115,21 @@ public struct Matmul: NoAttributes {
     }
 
     /// Calls `body` with the offsets of a's matrix, b's matrix and the output's matrix for
-    /// every batch index, in row-major order.
-    private func eachBatch(_ p: Plan, _ body: (Int, Int, Int) -> Void) {
+    /// every batch index. `separate`: every batch writes its own output matrix, so batches
+    /// run in chunks on the cores (each product the same whoever computes it); otherwise
+    /// they add into shared matrices, one after another in row-major order.
+    private func eachBatch(_ p: Plan, separate: Bool, _ body: (Int, Int, Int) -> Void) {
+        if p.batch.isEmpty { body(0, 0, 0); return }
         let sa = broadcastStrides(p.aBatch, to: p.batch).map { $0 * p.n * p.k }
         let sb = broadcastStrides(p.bBatch, to: p.batch).map { $0 * p.k * p.m }
-        var io = 0
-        if p.batch.isEmpty { body(0, 0, 0); return }
-        forEachOffset(p.batch, sa, sb) { ia, ib in
-            body(ia, ib, io)
-            io += p.n * p.m
+        var offsets: [(Int, Int, Int)] = []
+        offsets.reserveCapacity(p.batchCount)
+        forEachOffset(p.batch, sa, sb) { ia, ib in offsets.append((ia, ib, offsets.count * p.n * p.m)) }
+        guard separate else { for (ia, ib, io) in offsets { body(ia, ib, io) }; return }
+        // Chunks of at least about a million multiply-adds, as BLAS.Blocks cuts one product.
+        let work = Swift.max(1, p.n * p.k * p.m)
+        Parallel.forEach(offsets.count, grain: Swift.max(1, (1 << 20) / work)) { batches in
+            for b in batches { body(offsets[b].0, offsets[b].1, offsets[b].2) }
         }
     }
 }

@@ -29,6 +29,14 @@ struct NormGroups {
     @inline(__always)
     func parameter(_ group: Int, _ j: Int) -> Int { acrossOuter ? group : j }
 
+    /// Calls `body(group)` for every group, groups in chunks on the cores: each group's
+    /// statistics and outputs are its own, so how they are cut changes nothing.
+    func forEachGroup(_ body: (Int) -> Void) {
+        Parallel.forEach(groupCount, grain: Swift.max(1, Parallel.grain / Swift.max(groupSize, 1))) { groups in
+            for grp in groups { body(grp) }
+        }
+    }
+
     /// x̂ = (x - mean) / sqrt(var + eps) with the biased variance, and 1/sqrt(var + eps) per
     /// group: three passes over each group's runs.
     func standardize(_ x: Tensor, eps: Double) -> (xhat: [Double], invStd: [Double]) {
@@ -37,15 +45,17 @@ struct NormGroups {
         var invStd = [Double](repeating: 0, count: groupCount)
         let xhat = [Double](writing: x.count) { xhat in
             x.data.withUnsafeBufferPointer { X in
-                for grp in 0..<groupCount {
-                    var sum = 0.0
-                    forEachRun(grp) { start, count in for t in start..<(start + count) { sum += X[t] } }
-                    let mean = sum / n
-                    var squares = 0.0
-                    forEachRun(grp) { start, count in for t in start..<(start + count) { let d = X[t] - mean; squares += d * d } }
-                    let inv = 1 / (squares / n + eps).squareRoot()
-                    invStd[grp] = inv
-                    forEachRun(grp) { start, count in for t in start..<(start + count) { xhat[t] = (X[t] - mean) * inv } }
+                invStd.withUnsafeMutableBufferPointer { invStd in
+                    forEachGroup { grp in
+                        var sum = 0.0
+                        forEachRun(grp) { start, count in for t in start..<(start + count) { sum += X[t] } }
+                        let mean = sum / n
+                        var squares = 0.0
+                        forEachRun(grp) { start, count in for t in start..<(start + count) { let d = X[t] - mean; squares += d * d } }
+                        let inv = 1 / (squares / n + eps).squareRoot()
+                        invStd[grp] = inv
+                        forEachRun(grp) { start, count in for t in start..<(start + count) { xhat[t] = (X[t] - mean) * inv } }
+                    }
                 }
             }
         }
@@ -58,7 +68,7 @@ struct NormGroups {
         y.withUnsafeMutableBufferPointer { Y in
             x[1].data.withUnsafeBufferPointer { W in
                 (x.count > 2 ? x[2].data : []).withUnsafeBufferPointer { B in
-                    for grp in 0..<groupCount {
+                    forEachGroup { grp in
                         forEachRun(grp) { start, count in
                             for j in 0..<count {
                                 let p = parameter(grp, j)
@@ -78,38 +88,27 @@ struct NormGroups {
     func vjp(_ c: VJPContext, eps: Double) -> [Tensor?] {
         let (xhat, invStd) = standardize(c[0], eps: eps)
         let hasWeight = c.inputs.count > 1, hasBias = c.inputs.count > 2
-        let paramCount = hasWeight ? c[1].count : 0
-        var dw = [Double](repeating: 0, count: paramCount), db = dw
         let n = Double(groupSize)
         let dx = [Double](writing: c[0].count) { dx in
             c.g.data.withUnsafeBufferPointer { G in
                 xhat.withUnsafeBufferPointer { XH in
                     (hasWeight ? c[1].data : []).withUnsafeBufferPointer { W in
-                        dw.withUnsafeMutableBufferPointer { DW in
-                            db.withUnsafeMutableBufferPointer { DB in
-                                for grp in 0..<groupCount {
-                                    var meanD = 0.0, meanDX = 0.0
-                                    forEachRun(grp) { start, count in
-                                        for j in 0..<count {
-                                            let t = start + j, p = parameter(grp, j)
-                                            var d = G[t]
-                                            if hasWeight {
-                                                DW[p] += G[t] * XH[t]
-                                                d *= W[p]
-                                            }
-                                            if hasBias { DB[p] += G[t] }
-                                            meanD += d
-                                            meanDX += d * XH[t]
-                                        }
-                                    }
-                                    let inv = invStd[grp]
-                                    forEachRun(grp) { start, count in
-                                        for j in 0..<count {
-                                            let t = start + j
-                                            let d = hasWeight ? G[t] * W[parameter(grp, j)] : G[t]
-                                            dx[t] = inv * (d - meanD / n - XH[t] * meanDX / n)
-                                        }
-                                    }
+                        forEachGroup { grp in
+                            var meanD = 0.0, meanDX = 0.0
+                            forEachRun(grp) { start, count in
+                                for j in 0..<count {
+                                    let t = start + j
+                                    let d = hasWeight ? G[t] * W[parameter(grp, j)] : G[t]
+                                    meanD += d
+                                    meanDX += d * XH[t]
+                                }
+                            }
+                            let inv = invStd[grp]
+                            forEachRun(grp) { start, count in
+                                for j in 0..<count {
+                                    let t = start + j
+                                    let d = hasWeight ? G[t] * W[parameter(grp, j)] : G[t]
+                                    dx[t] = inv * (d - meanD / n - XH[t] * meanDX / n)
                                 }
                             }
                         }
@@ -118,9 +117,42 @@ struct NormGroups {
             }
         }
         var out: [Tensor?] = [c.needs(0) ? Tensor(shape: c[0].shape, data: dx) : nil]
-        if hasWeight { out.append(c.needs(1) ? Tensor(shape: c[1].shape, data: dw) : nil) }
-        if hasBias { out.append(c.needs(2) ? Tensor(shape: c[2].shape, data: db) : nil) }
+        if hasWeight {
+            let (dw, db) = parameterGradients(c.g, xhat, count: c[1].count)
+            out.append(c.needs(1) ? Tensor(shape: c[1].shape, data: dw) : nil)
+            if hasBias { out.append(c.needs(2) ? Tensor(shape: c[2].shape, data: db) : nil) }
+        }
         return out
+    }
+
+    /// dweight[p] = Σ g x̂ and dbias[p] = Σ g over the elements of parameter p, each sum in
+    /// the elements' order. Cut by parameter on the cores: batch norm's parameter is a
+    /// group, layer norm's a column, summed down the rows by a chunk of columns.
+    private func parameterGradients(_ g: Tensor, _ xhat: [Double], count: Int) -> (dw: [Double], db: [Double]) {
+        var dw = [Double](repeating: 0, count: count), db = dw
+        dw.withUnsafeMutableBufferPointer { DW in
+            db.withUnsafeMutableBufferPointer { DB in
+                g.data.withUnsafeBufferPointer { G in
+                    xhat.withUnsafeBufferPointer { XH in
+                        if acrossOuter {
+                            forEachGroup { grp in
+                                forEachRun(grp) { start, count in
+                                    for t in start..<(start + count) { DW[grp] += G[t] * XH[t]; DB[grp] += G[t] }
+                                }
+                            }
+                            return
+                        }
+                        Parallel.forEach(size, grain: Swift.max(1, Parallel.grain / Swift.max(groupCount, 1))) { columns in
+                            for grp in 0..<groupCount {
+                                let row = grp * size
+                                for j in columns { DW[j] += G[row + j] * XH[row + j]; DB[j] += G[row + j] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (dw, db)
     }
 }
 

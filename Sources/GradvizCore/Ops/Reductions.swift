@@ -127,30 +127,35 @@ public struct LogSumExp: ReductionOp {
     }
 }
 
+/// Calls `body(base)` for every row of a tensor seen as [outer, size, inner] rows along the
+/// middle axis (a row's elements are at base + j * inner), rows in chunks on the cores.
+func forEachRow(outer: Int, size: Int, inner: Int, _ body: (_ base: Int) -> Void) {
+    Parallel.forEach(outer * inner, grain: Swift.max(1, Parallel.grain / Swift.max(size, 1))) { rows in
+        for r in rows { body((r / inner) * size * inner + r % inner) }
+    }
+}
+
 /// Softmax along one axis as [outer, size, inner] rows; `log` gives log-softmax.
 func softmaxRows(_ x: Tensor, _ axis: Int, log: Bool) -> Tensor {
     let (outer, size, inner) = around(x.shape, axis)
     let out = [Double](writing: x.count) { out in
         x.data.withUnsafeBufferPointer { src in
-            for o in 0..<outer {
-                for i in 0..<inner {
-                    let base = o * size * inner + i
-                    var m = -Double.infinity
-                    for j in 0..<size { m = Swift.max(m, src[base + j * inner]) }
-                    // A row of -inf gives NaN (0 / 0), a row holding +inf NaN too (inf - inf), as in PyTorch.
-                    if m == -.infinity { m = 0 }
-                    var s = 0.0
-                    for j in 0..<size {
-                        let e = Foundation.exp(src[base + j * inner] - m)
-                        out[base + j * inner] = e
-                        s += e
-                    }
-                    if log {
-                        let ls = Foundation.log(s)
-                        for j in 0..<size { out[base + j * inner] = (src[base + j * inner] - m) - ls }
-                    } else {
-                        for j in 0..<size { out[base + j * inner] /= s }
-                    }
+            forEachRow(outer: outer, size: size, inner: inner) { base in
+                var m = -Double.infinity
+                for j in 0..<size { m = Swift.max(m, src[base + j * inner]) }
+                // A row of -inf gives NaN (0 / 0), a row holding +inf NaN too (inf - inf), as in PyTorch.
+                if m == -.infinity { m = 0 }
+                var s = 0.0
+                for j in 0..<size {
+                    let e = Foundation.exp(src[base + j * inner] - m)
+                    out[base + j * inner] = e
+                    s += e
+                }
+                if log {
+                    let ls = Foundation.log(s)
+                    for j in 0..<size { out[base + j * inner] = (src[base + j * inner] - m) - ls }
+                } else {
+                    for j in 0..<size { out[base + j * inner] /= s }
                 }
             }
         }
@@ -165,15 +170,12 @@ func softmaxRowsBackward(_ y: Tensor, _ g: Tensor, _ axis: Int, log: Bool) -> Te
     let dx = [Double](writing: y.count) { dx in
         y.data.withUnsafeBufferPointer { Y in
             g.data.withUnsafeBufferPointer { G in
-                for o in 0..<outer {
-                    for i in 0..<inner {
-                        let base = o * size * inner + i
-                        var s = 0.0
-                        for j in 0..<size { let t = base + j * inner; s += log ? G[t] : G[t] * Y[t] }
-                        for j in 0..<size {
-                            let t = base + j * inner
-                            dx[t] = log ? G[t] - Foundation.exp(Y[t]) * s : Y[t] * (G[t] - s)
-                        }
+                forEachRow(outer: outer, size: size, inner: inner) { base in
+                    var s = 0.0
+                    for j in 0..<size { let t = base + j * inner; s += log ? G[t] : G[t] * Y[t] }
+                    for j in 0..<size {
+                        let t = base + j * inner
+                        dx[t] = log ? G[t] - Foundation.exp(Y[t]) * s : Y[t] * (G[t] - s)
                     }
                 }
             }

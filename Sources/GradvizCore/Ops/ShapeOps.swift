@@ -4,15 +4,7 @@
 func permute(_ t: Tensor, _ perm: [Int]) -> Tensor {
     let outShape = perm.map { t.shape[$0] }
     let inStrides = strides(of: t.shape)
-    let readStrides = perm.map { inStrides[$0] }
-    var out = [Double](repeating: 0, count: t.count)
-    var i = 0
-    t.data.withUnsafeBufferPointer { src in
-        out.withUnsafeMutableBufferPointer { dst in
-            forEachOffset(outShape, readStrides, readStrides) { a, _ in dst[i] = src[a]; i += 1 }
-        }
-    }
-    return Tensor(shape: outShape, data: out)
+    return t.gathered(outShape, perm.map { inStrides[$0] })
 }
 
 public struct Transpose: Op {
