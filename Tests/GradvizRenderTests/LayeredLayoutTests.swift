@@ -162,12 +162,13 @@ final class LayeredLayoutTests: XCTestCase {
 
     /// A long strip is wrapped into rows (columns top to bottom): the 12-step RNN was
     /// 16,873 × 624 pt in one row. (Its steps are calls of a composite cell: each a
-    /// cluster box, which no cut goes through.) Top to bottom it is not wrapped yet (its
-    /// call boxes shift sideways step by step: 24 steps are 5,805 × 16,729 pt, under the
-    /// aspect that wraps): a DAG checks the columns. Every edge still runs forward, into a later row where it
-    /// wraps, and nothing overlaps; the rows hold the steps in order.
+    /// cluster box, which no cut goes through. Top to bottom its boxes shifted sideways
+    /// step by step, and 12 steps were 3,386 × 8,836 pt in one column.) Every edge still
+    /// runs forward, into a later row where it wraps, and nothing overlaps; the rows hold
+    /// the steps in order; each input (x_t, the copies of W, U and b) stands in the row of
+    /// its first consumer, not at the end of the row before.
     func testLongStripsWrapIntoRows() throws {
-        for (rankdir, steps) in [("LR", 12), ("RL", 12)] {
+        for (rankdir, steps) in [("LR", 12), ("RL", 12), ("TB", 12)] {
             let m = try load(json: StructureFoldingTests.rnn(steps: steps))
             let text = try svg(m, rankdir: rankdir)
             checkGeometry(text, rankdir, "rnn \(steps) \(rankdir)")
@@ -183,6 +184,29 @@ final class LayeredLayoutTests: XCTestCase {
             XCTAssertEqual(tanhs.count, steps)
             XCTAssertEqual(tanhs, tanhs.sorted(), "rnn \(steps) \(rankdir): steps out of order")
             XCTAssertGreaterThanOrEqual(Set(tanhs).count, 2, "rnn \(steps) \(rankdir): rows")
+            var heads: [String: Set<String>] = [:]
+            for e in g.edges {
+                let ends = e.title.components(separatedBy: "->")
+                if ends.count == 2 { heads[ends[0], default: []].insert(ends[1]) }
+            }
+            // An input in the row of its first consumer: on its near side along the ranks,
+            // not at the far end of the row before.
+            func along(_ r: SVGGeometry.Rect) -> (Double, Double) {
+                switch rankdir {
+                case "TB": (r.y0, r.y1)
+                case "RL": (-r.x1, -r.x0)
+                default: (r.x0, r.x1)
+                }
+            }
+            let read = Set(heads.values.flatMap { $0 })
+            var sources = 0
+            for (tail, consumers) in heads.sorted(by: { $0.key < $1.key }) where !read.contains(tail) {
+                let t = g.nodes[tail]!.shape!
+                let first = consumers.map { g.nodes[$0]!.shape! }.min { (row($0), along($0).0) < (row($1), along($1).0) }!
+                XCTAssertLessThanOrEqual(along(t).1, along(first).0 + 0.5, "rnn \(steps) \(rankdir): \(tail) is not in the row of its first consumer")
+                sources += 1
+            }
+            XCTAssertGreaterThan(sources, 3 * steps, "rnn \(steps) \(rankdir): inputs and copies")
         }
         // Top to bottom, a long DAG wraps into columns.
         let dag = try svg(try load(json: Self.dag(400)), rankdir: "TB")
@@ -198,6 +222,28 @@ final class LayeredLayoutTests: XCTestCase {
         for e in short.edges {
             let ends = e.title.components(separatedBy: "->")
             XCTAssertLessThanOrEqual(short.nodes[ends[0]]!.shape!.x1, short.nodes[ends[1]]!.shape!.x0 + 0.5, "rnn 1: \(e.title)")
+        }
+    }
+
+    /// A box hugs what it holds: the boxes of an RNN's composite cells reached from their
+    /// content to the far side of the drawing (12 steps left to right: each box ~1,400 pt
+    /// tall around 180 pt of nodes). Each side of a box is at most a margin, its title
+    /// and the lines inside it beyond the nodes and labels it holds.
+    func testBoxesHugTheirContent() throws {
+        let m = try load(json: StructureFoldingTests.rnn(steps: 12))
+        for rankdir in ["LR", "TB"] {
+            let g = SVGGeometry(try svg(m, rankdir: rankdir))
+            let texts = g.nodes.values.compactMap(\.shape) + g.edgeLabels.map(\.rect)
+            XCTAssertEqual(g.clusters.count, 13)
+            for c in g.clusters {
+                guard let box = c.shape else { XCTFail("\(c.title): no box"); continue }
+                let inside = texts.filter { box.contains($0) }
+                let content = inside.dropFirst().reduce(inside[0]) {
+                    SVGGeometry.Rect(x0: min($0.x0, $1.x0), y0: min($0.y0, $1.y0), x1: max($0.x1, $1.x1), y1: max($0.y1, $1.y1))
+                }
+                let slack = [content.x0 - box.x0, box.x1 - content.x1, content.y0 - box.y0, box.y1 - content.y1]
+                XCTAssertLessThan(slack.max()!, 60, "\(rankdir) \(c.title): box \(box) around \(content)")
+            }
         }
     }
 

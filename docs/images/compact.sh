@@ -3,11 +3,16 @@
 # RNN (bench/render/gen_rnn.py), the LSTM sample (top to bottom) and micrograd's MLP
 # (bench/render/gen_mlp.py), each drawn by two gradviz binaries as PNG (the command's own
 # output), then shrunk to 900 px wide to show the drawing's shape in the page.
-# Usage: docs/images/compact.sh BEFORE_GRADVIZ AFTER_GRADVIZ
+# Also the 12-step RNN of composite cells (samples/folding/rnn12.json, each step a call's box)
+# with the layered layout, left to right and top to bottom.
+# Usage: docs/images/compact.sh BEFORE_GRADVIZ AFTER_GRADVIZ [NAME ...]
+# NAMEs (rnn12 lstm mlp cells cells-tb) draw only those; BEFORE_GRADVIZ "-" draws only the after.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 before=$1 after=$2
+shift 2
+only=" $* "
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # ImageMagick's default policy refuses images this large; allow them for the shrinking.
@@ -26,6 +31,8 @@ python3 "$root/bench/render/gen_mlp.py" > "$tmp/mlp.json"
 draw() {  # name model when binary [options]
   local name=$1 model=$2 when=$3 bin=$4
   shift 4
+  [ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || return 0
+  [ "$bin" != - ] || return 0
   "$bin" "$model" -o "$tmp/$name-$when.png" "$@" 2> /dev/null
   "$bin" "$model" -o "$tmp/$name-$when.svg" "$@" 2> /dev/null
   MAGICK_CONFIGURE_PATH=$tmp convert "$tmp/$name-$when.png" -resize '900x900>' -strip "$here/compact-$name-$when.png"
@@ -37,4 +44,6 @@ for when in before after; do
   draw rnn12 "$tmp/rnn12.json" "$when" "$bin"
   draw lstm "$root/samples/lstm.json" "$when" "$bin" --rankdir TB
   draw mlp "$tmp/mlp.json" "$when" "$bin"
+  draw cells "$root/samples/folding/rnn12.json" "$when" "$bin" --layout layered
+  draw cells-tb "$root/samples/folding/rnn12.json" "$when" "$bin" --layout layered --rankdir TB
 done

@@ -7,14 +7,15 @@ import Graphviz
 /// a fixed number of passes, and depends only on the input order, so the same graph gives
 /// the same bytes:
 /// 1. ranks: every node that is read right before its first consumer, the others right
-///    after their inputs; ranks are doubled so every edge crosses an odd layer that holds
-///    its labels;
+///    after their inputs, with a free rank between two boxes an edge runs between; ranks
+///    are doubled so every edge crosses an odd layer that holds its labels;
 /// 2. a dummy item per layer an edge crosses (its label item in the layer before its
 ///    head), and placeholders that keep every cluster a box;
 /// 3. order within layers: barycentre sweeps (`Ordering.swift`), each layer sorted so a
 ///    cluster's items are contiguous and sibling clusters keep one order everywhere;
-/// 4. positions within layers: weighted least squares towards the neighbours, sweep by
-///    sweep, then one pass that opens room for cluster boxes (`Coordinates.swift`);
+/// 4. positions within layers: weighted least squares towards the neighbours' lines,
+///    sweep by sweep, the heaviest keeping its place where items crowd, then one pass
+///    that opens room for cluster boxes (`Coordinates.swift`);
 /// 5. a long strip cut into rows, as text into lines (`Rows.swift`);
 /// 6. splines through the dummies, labels beside their edge, cluster boxes (`Routes.swift`).
 ///
@@ -54,6 +55,11 @@ struct LayeredLayout {
     var orderExtent: [Double] = []
     var rankExtent: [Double] = []
     var cluster: [Int32] = []           // innermost cluster, -1 for none
+    /// Where the lines through an item run, from its centre along the order axis: 0, but
+    /// a label item's lines run along its near side, its labels beside them.
+    var lineOffset: [Double] = []
+    /// The heaviest `weight` of the edges through each item (or at a node).
+    var priority: [Double] = []
     /// Bundles: edges between the same pair, in the direction of the layers.
     var bundles: [Bundle] = []
     /// Segments between items of adjacent layers, as adjacency lists (CSR) both ways.
@@ -108,8 +114,8 @@ struct LayeredLayout {
     /// Ranks of the real nodes: a topological order (creation order among the ready
     /// nodes; an edge that closes a cycle is reversed), the longest path from the
     /// sources for the nodes no one reads, and every other node as late as its consumers
-    /// allow.
-    static func ranks(nodeCount n: Int, edges: [(tail: Int, head: Int)]) -> (rank: [Int], reversedEdge: [Bool]) {
+    /// allow. An edge spans at least its `length` (1 when not given).
+    static func ranks(nodeCount n: Int, edges: [(tail: Int, head: Int)], length: [Int]? = nil) -> (rank: [Int], reversedEdge: [Bool]) {
         var inDegree = [Int](repeating: 0, count: n)
         var outStart = [Int](repeating: 0, count: n + 1)
         for e in edges where e.tail != e.head {
@@ -151,15 +157,16 @@ struct LayeredLayout {
         let reversed = edges.map { place[$0.tail] > place[$0.head] }
         // First the longest path from the sources; that is where a node no one reads (an
         // output, a value left unused) stays, right after its inputs.
-        var succs = [[Int]](repeating: [], count: n)
-        var preds = [[Int]](repeating: [], count: n)
+        var succs = [[(node: Int, length: Int)]](repeating: [], count: n)
+        var preds = [[(node: Int, length: Int)]](repeating: [], count: n)
         for (k, e) in edges.enumerated() where e.tail != e.head {
             let (a, b) = reversed[k] ? (e.head, e.tail) : (e.tail, e.head)
-            succs[a].append(b)
-            preds[b].append(a)
+            let l = length?[k] ?? 1
+            succs[a].append((b, l))
+            preds[b].append((a, l))
         }
         var rank = [Int](repeating: 0, count: n)
-        for v in order { for p in preds[v] { rank[v] = max(rank[v], rank[p] + 1) } }
+        for v in order { for p in preds[v] { rank[v] = max(rank[v], rank[p.node] + p.length) } }
         // Then every node that is read, from the outputs back, as late as its consumers
         // allow: right before the first. A source (an input, the copy of a shared value)
         // so goes right before its first use, and so does what is computed from sources
@@ -168,8 +175,8 @@ struct LayeredLayout {
         // thousands of ranks from its consumers).
         for v in order.reversed() where !succs[v].isEmpty {
             var first = Int.max
-            for s in succs[v] { first = min(first, rank[s]) }
-            rank[v] = first - 1
+            for s in succs[v] { first = min(first, rank[s.node] - s.length) }
+            rank[v] = first
         }
         let low = rank.min() ?? 0
         return (rank.map { $0 - low }, reversed)
@@ -187,7 +194,6 @@ struct LayeredLayout {
     // MARK: Items
 
     mutating func rankAndBuild() {
-        let (rank, reversedEdge) = LayeredLayout.ranks(nodeCount: m.nodes.count, edges: m.edges.map { ($0.tail, $0.head) })
         let n = m.nodes.count
         for c in m.clusters { clusterParent.append(Int32(c.parent ?? -1)) }
         for c in m.clusters.indices {
@@ -196,12 +202,23 @@ struct LayeredLayout {
             while k >= 0 { chain.append(k); k = clusterParent[Int(k)] }
             clusterChain.append(chain.reversed())
         }
+        // An edge that leaves one box and enters another (the state from one step of an
+        // unrolled RNN into the next) spans two ranks: the rank between the boxes holds
+        // what else the second box reads (its input x_t, the copies of the weights), right
+        // before it. Sharing the first box's last rank instead, they would stand beside
+        // that whole box, and each box would shift sideways from the one before.
+        let length = m.edges.map { e -> Int in
+            guard let t = m.nodes[e.tail].cluster, let h = m.nodes[e.head].cluster else { return 1 }
+            return clusterChain[t].contains(Int32(h)) || clusterChain[h].contains(Int32(t)) ? 1 : 2
+        }
+        let (rank, reversedEdge) = LayeredLayout.ranks(nodeCount: n, edges: m.edges.map { ($0.tail, $0.head) }, length: length)
         for (i, node) in m.nodes.enumerated() {
             layer.append(Int32(2 * rank[i]))
             let size = node.size
             orderExtent.append(topToBottom ? size.width : size.height)
             rankExtent.append(topToBottom ? size.height : size.width)
             cluster.append(Int32(node.cluster ?? -1))
+            lineOffset.append(0)
         }
         // Bundles, in the order of their first edge.
         var bundleOf: [Int64: Int] = [:]
@@ -235,7 +252,10 @@ struct LayeredLayout {
                 let item = addItem(layer: l, order: isLabel ? band + spacing.labelGap + labelHeight : band,
                                    rank: isLabel ? labelWidth : 0, cluster: home)
                 bundles[b].dummies.append(item)
-                if isLabel { bundles[b].labelItem = item }
+                if isLabel {
+                    bundles[b].labelItem = item
+                    lineOffset[Int(item)] = (band - orderExtent[Int(item)]) / 2
+                }
             }
         }
         addClusterPlaceholders(realNodes: n)
@@ -249,6 +269,7 @@ struct LayeredLayout {
 
     mutating func addItem(layer l: Int, order: Double, rank: Double, cluster c: Int32) -> Int32 {
         layer.append(Int32(l))
+        lineOffset.append(0)
         orderExtent.append(order)
         rankExtent.append(rank)
         cluster.append(c)
@@ -301,10 +322,13 @@ struct LayeredLayout {
         let count = layer.count
         var pairs: [(Int32, Int32, Double)] = []
         let real = Int32(m.nodes.count)
+        priority = [Double](repeating: 0, count: count)
         for b in bundles {
             let weight = max(0.05, b.edges.map { m.edges[Int($0)].weight }.max() ?? 1)
             var previous = b.tail
+            priority[Int(b.tail)] = max(priority[Int(b.tail)], weight)
             for item in b.dummies + [b.head] {
+                priority[Int(item)] = max(priority[Int(item)], weight)
                 let w = (previous >= real ? 1.0 : 0) + (item >= real ? 1.0 : 0)
                 pairs.append((previous, item, weight * (w == 2 ? 8 : w == 1 ? 2 : 1)))
                 previous = item

@@ -91,7 +91,7 @@ extension LayeredLayout {
             }
             for d32 in b.dummies {
                 let d = Int(d32), l = Int(layer[d])
-                let o = (d32 == b.labelItem ? coordinate[d] - orderExtent[d] / 2 + b.band / 2 : coordinate[d]) + offset
+                let o = line(d) + offset
                 // Straight past its label and its neighbours in the layer; the bends
                 // between use all the room there is.
                 let half = straightSpan(d) / 2, middle = layerStart[l] + layerThickness[l] / 2
@@ -197,3 +197,4 @@ extension LayeredLayout {
         return (0..<m.clusters.count).map { (r0[$0], r1[$0], o0[$0], o1[$0]) }
     }
 }
+

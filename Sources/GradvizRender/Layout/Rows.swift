@@ -70,27 +70,12 @@ extension LayeredLayout {
                 for l in Int(low[c] + 1)...Int(high[c]) { spanned[l] = true }
             }
         }
-        // Each cut near where equal rows would end: the fewest lines, then a label layer
-        // first, then the nearest.
-        var cuts: [Int] = []
-        let rowLength = length / Double(rowCount)
-        for j in 1..<rowCount {
-            let ideal = Double(j) * rowLength
-            var bestLayer = -1
-            // Within a quarter of a row of the ideal place; failing that (a cluster box
-            // there), within half a row.
-            for window in [rowLength / 4, rowLength / 2] where bestLayer < 0 {
-                var best: (Int, Int, Double)?
-                for l in max(1, (cuts.last ?? 0) + 2)..<count where !spanned[l] {
-                    if layerStart[l] < ideal - window { continue }
-                    if layerStart[l] > ideal + window { break }
-                    let key = (crossing[l], l % 2 == 1 ? 0 : 1, abs(layerStart[l] - ideal))
-                    if best == nil || key < best! { best = key; bestLayer = l }
-                }
-            }
-            if bestLayer > 0 { cuts.append(bestLayer) }
+        // As many rows as wanted, or fewer when no cuts give rows of about equal length.
+        var chosen: [Int]?
+        for rows in stride(from: rowCount, through: 2, by: -1) where chosen == nil {
+            chosen = cuts(rows: rows, length: length, crossing: crossing, spanned: spanned)
         }
-        guard !cuts.isEmpty else { return .single }
+        guard let cuts = chosen else { return .single }
 
         var rowOfLayer = [Int32](repeating: 0, count: count)
         var k32: Int32 = 0
@@ -109,7 +94,7 @@ extension LayeredLayout {
                 // The bundle's item in the layer before the cut: its tail, or a dummy.
                 let c = cuts[k]
                 let item = from == c - 1 ? Int(bundles[bi].tail) : Int(bundles[bi].dummies[c - 1 - from - 1])
-                crossingAt[k].append((coordinate[item], bi))
+                crossingAt[k].append((line(item), bi))
             }
         }
         var tracks: [[Int: Int]] = []
@@ -163,6 +148,56 @@ extension LayeredLayout {
         }
         return Rows(rowOfLayer: rowOfLayer, shiftR: shiftR, shiftO: shiftO, turnRight: turnRight, channelTop: channelTop,
                     turnLeft: turnLeft, track: tracks)
+    }
+
+    /// The layers before which `rows` rows begin (after the first), or nil if they cannot
+    /// be of about equal length. Each cut near where equal rows would end: the fewest
+    /// lines, then a label layer first, then the nearest; then moved back before the
+    /// inputs that stand right before it, which would otherwise end the row before, away
+    /// from their consumers. No row shorter than half of one, or longer than one and a half.
+    func cuts(rows rowCount: Int, length: Double, crossing: [Int], spanned: [Bool]) -> [Int]? {
+        let count = layers.count
+        var cuts: [Int] = []
+        let rowLength = length / Double(rowCount)
+        for j in 1..<rowCount {
+            let ideal = Double(j) * rowLength
+            var bestLayer = -1
+            // Within a quarter of a row of the ideal place; failing that (a cluster box
+            // there), within half a row.
+            for window in [rowLength / 4, rowLength / 2] where bestLayer < 0 {
+                var best: (Int, Int, Double)?
+                for l in max(1, (cuts.last ?? 0) + 2)..<count where !spanned[l] {
+                    if layerStart[l] < ideal - window { continue }
+                    if layerStart[l] > ideal + window { break }
+                    let key = (crossing[l], l % 2 == 1 ? 0 : 1, abs(layerStart[l] - ideal))
+                    if best == nil || key < best! { best = key; bestLayer = l }
+                }
+            }
+            guard bestLayer > 0 else { return nil }
+            cuts.append(beforeInputs(bestLayer, after: cuts.last ?? 0, spanned: spanned))
+        }
+        let starts = [0] + cuts.map { layerStart[$0] } + [length]
+        for k in 0..<rowCount where abs(starts[k + 1] - starts[k] - rowLength) > rowLength / 2 { return nil }
+        return cuts
+    }
+
+    /// A cut before layer `cut` moved back over the layers before it that hold, besides
+    /// lines, only sources (inputs, copies of shared values, which stand right before
+    /// their first consumer): to before the earliest of them that holds one.
+    func beforeInputs(_ cut: Int, after previous: Int, spanned: [Bool]) -> Int {
+        var moved = cut
+        var l = cut - 1
+        while l >= previous + 2, !spanned[l] {
+            var sources = false
+            for i32 in layers[l] where Int(i32) < realCount {
+                let i = Int(i32)
+                if upStart[i] != upStart[i + 1] { return moved }
+                sources = true
+            }
+            if sources { moved = l }
+            l -= 1
+        }
+        return moved
     }
 
     /// The room a bundle takes in a channel: across it, and where it turns.
