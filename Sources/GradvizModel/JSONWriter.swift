@@ -1,5 +1,7 @@
 // Deterministic JSON output for result files: same input, same bytes.
 
+import Dispatch
+
 /// A streaming JSON writer. Call `beginObject`/`key`/`value`/`endObject` (and the
 /// array counterparts) in document order, then take `bytes` or `string`; or give it a
 /// `sink` and it hands the document over in chunks as it goes (`finishStream`).
@@ -19,7 +21,8 @@
 /// arrays written with `beginArray(singleLine: true)`, which stay on one line
 /// (`[1, 2, 3]`) together with everything inside them. `value(_: JSONValue)` and
 /// `tensor(_:shape:)` put arrays whose elements are all scalars on one line, so a
-/// matrix reads as one row per line.
+/// matrix reads as one row per line. A large tensor's numbers are formatted on two
+/// threads, in blocks of two halves put back in order (the same bytes as one thread).
 ///
 /// Misuse (a key outside an object, a value where a key is expected, unbalanced
 /// ends) is a programming error and traps.
@@ -39,7 +42,7 @@ public struct JSONWriter {
     private var buffer: [UInt8]
     private var length = 0
     /// Whether the sink refused a chunk. Everything written after that is dropped, and a
-    /// long document can stop early (`tensor` does, between rows).
+    /// long document can stop early (`tensor` does, between runs of numbers).
     public private(set) var failed = false
 
     private let sink: Sink?
@@ -55,6 +58,8 @@ public struct JSONWriter {
     }
     /// The open containers, outermost first.
     private var stack: [Container] = []
+    /// Where the two halves of a large tensor's block are formatted (`writeInParallel`).
+    private var scratch: [UInt8] = []
     private var wroteTopLevel = false
 
     /// `capacity`: the expected size in bytes, when known, to spare regrowing a large output.
@@ -66,7 +71,8 @@ public struct JSONWriter {
     }
 
     /// A writer that hands its output to `sink` in chunks of about `chunkSize` bytes (cut
-    /// between values, so a chunk is at most one value longer), in order, on this thread.
+    /// between values, so a chunk is at most one value longer; a block of a large tensor's
+    /// numbers formatted in parallel is a chunk of its own), in order, on this thread.
     public init(style: Style = .compact, chunkSize: Int = 1 << 20, sink: @escaping Sink) {
         precondition(chunkSize > 0, "chunkSize must be positive")
         self.style = style
@@ -236,51 +242,83 @@ public struct JSONWriter {
         if shape.isEmpty && data.count == 1 { return value(data[0]) }
         precondition(!shape.isEmpty && shape.allSatisfy { $0 >= 0 } && shape.reduce(1, *) == data.count,
                      "tensor data does not match its shape")
-        data.withUnsafeBufferPointer { writeTensor($0, shape: shape[...], offset: 0) }
-    }
-
-    private mutating func writeTensor(_ data: UnsafeBufferPointer<Double>, shape: ArraySlice<Int>, offset: Int) {
-        let n = shape.first!, inner = shape.dropFirst()
-        if inner.isEmpty { return writeRow(UnsafeBufferPointer(rebasing: data[offset..<offset + n])) }
-        let stride = inner.reduce(1, *)
-        beginArray()
-        // A sink that failed will take nothing more: stop between rows.
-        for k in 0..<n where !failed { writeTensor(data, shape: inner, offset: offset + k * stride) }
-        endArray()
-    }
-
-    /// A row of numbers, `[a, b, c]` on one line: the bytes `beginArray(singleLine: true)`,
-    /// `value` per number and `endArray` write, without their bookkeeping per number (a
-    /// result file has tens of millions of numbers; this loop is most of its time): the
-    /// numbers go straight into the buffer, a run of them at a time.
-    private mutating func writeRow(_ row: UnsafeBufferPointer<Double>) {
+        if data.isEmpty { return writeEmpty(shape[...]) }
         prepareForValue()
-        put(UInt8(ascii: "["))
-        let separator = style == .pretty ? 2 : 1
-        let most = separator + JSONWriter.maxNumberLength
-        var next = 0
-        // A long row (a vector of millions) is cut into chunks too, and stops early: a run
-        // takes at most what fits before the chunk is full (but one number at least), so a
-        // chunk ends at most one number past chunkSize, as it does between values.
-        while next < row.count && !failed {
-            let run = min(row.count - next, 1024, max(1, (chunkSize - length) / most))
-            let first = next
-            put(room: run * most) { out in
-                var at = out
-                for k in first..<first + run {
-                    if k > 0 {
-                        at[0] = UInt8(ascii: ",")
-                        at[1] = UInt8(ascii: " ")   // overwritten by the number in compact style
-                        at += separator
-                    }
-                    at += JSONWriter.formatNumber(row[k], into: at)
+        let text = TensorText(shape: shape, pretty: style == .pretty, singleLine: stack.last?.singleLine == true, depth: stack.count)
+        put(room: text.maxGap) { text.opening(into: $0) }
+        data.withUnsafeBufferPointer { data in
+            var next = 0
+            // A sink that failed will take nothing more: stop early.
+            while next < text.count && !failed {
+                let left = text.count - next
+                if left >= JSONWriter.parallelMinimum {
+                    next += writeInParallel(text, data, next..<next + min(left, 2 * JSONWriter.parallelHalf))
+                } else {
+                    next = writeRun(text, data, next)
                 }
-                return at - out
             }
-            next += run
-            if length >= chunkSize { flush() }
         }
-        put(UInt8(ascii: "]"))
+        put(room: text.maxGap) { text.closing(into: $0) }
+    }
+
+    /// Elements from `first` on, formatted straight into the buffer, as many as fit before
+    /// the chunk is full (one at least, and at most 64 KB of them): so a chunk ends at most
+    /// one number past chunkSize, as it does between values. Returns where it stopped.
+    private mutating func writeRun(_ text: TensorText, _ data: UnsafeBufferPointer<Double>, _ first: Int) -> Int {
+        let capacity = min(max(chunkSize - length, 0), 1 << 16) + text.maxGap + JSONWriter.maxNumberLength
+        reserve(capacity)
+        let start = length
+        let (next, written) = buffer.withUnsafeMutableBufferPointer {
+            text.format(data, first..<text.count, into: $0.baseAddress! + start, capacity: capacity)
+        }
+        length += written
+        if length >= chunkSize { flush() }
+        return next
+    }
+
+    /// A large tensor's numbers are formatted in blocks of up to two halves of this many
+    /// elements (about 0.8 MB of text each), once at least `parallelMinimum` are left.
+    static let parallelHalf = 1 << 15, parallelMinimum = 1 << 14
+
+    /// Formats `block` in two halves at once, each on a thread of its own into its half of
+    /// `scratch`, then writes the first half and the second, in that order: the same bytes
+    /// as one thread gives, whatever the scheduling, in about half the time on two cores
+    /// (formatting numbers is most of a result file's time). Returns the elements written.
+    private mutating func writeInParallel(_ text: TensorText, _ data: UnsafeBufferPointer<Double>, _ block: Range<Int>) -> Int {
+        let middle = block.lowerBound + block.count / 2
+        let halves = [block.lowerBound..<middle, middle..<block.upperBound]
+        let room = text.bound(elements: halves[1].count)
+        if scratch.count < 2 * room { scratch = [UInt8](repeating: 0, count: 2 * room) }
+        var written = [0, 0]
+        scratch.withUnsafeMutableBufferPointer { scratch in
+            written.withUnsafeMutableBufferPointer { written in
+                DispatchQueue.concurrentPerform(iterations: 2) { half in
+                    // Each thread writes only its half of `scratch` and its own count.
+                    let (next, count) = text.format(data, halves[half], into: scratch.baseAddress! + half * room, capacity: room)
+                    precondition(next == halves[half].upperBound, "the scratch buffer holds a whole half")
+                    written[half] = count
+                }
+            }
+        }
+        scratch.withUnsafeBufferPointer { scratch in
+            for half in 0..<2 { emit(UnsafeBufferPointer(rebasing: scratch[half * room..<half * room + written[half]])) }
+        }
+        return block.count
+    }
+
+    /// Bytes formatted elsewhere: handed to the sink as a chunk of their own (after what the
+    /// buffer holds), or without a sink added to the document.
+    private mutating func emit(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let sink else { return put(bytes) }
+        flush()
+        if !failed { failed = !sink(UnsafeRawBufferPointer(bytes)) }
+    }
+
+    /// A tensor without elements (a dimension is 0): its arrays, empty ones included.
+    private mutating func writeEmpty(_ shape: ArraySlice<Int>) {
+        beginArray(singleLine: shape.count == 1)
+        if shape.count > 1 { for _ in 0..<shape.first! { writeEmpty(shape.dropFirst()) } }
+        endArray()
     }
 
     /// One value as a string; the usual way to serialize a `JSONValue`.

@@ -114,6 +114,63 @@ final class JSONWriterStreamTests: XCTestCase {
         }
     }
 
+    /// A tensor as the writer's container calls write it, one array and one number at a
+    /// time: the layout `tensor` must give, however it formats the numbers.
+    static func tensorByCalls(_ w: inout JSONWriter, _ data: ArraySlice<Double>, _ shape: ArraySlice<Int>) {
+        if shape.count == 1 {
+            w.beginArray(singleLine: true)
+            for d in data { w.value(d) }
+            return w.endArray()
+        }
+        let stride = shape.dropFirst().reduce(1, *)
+        w.beginArray()
+        for k in 0..<shape.first! {
+            tensorByCalls(&w, data[(data.startIndex + k * stride)...].prefix(stride), shape.dropFirst())
+        }
+        w.endArray()
+    }
+
+    /// Tensors of every rank and size, large ones (formatted on two threads, in blocks)
+    /// included, empty ones too, in both styles, at the top, nested and inside a
+    /// single-line record, whole and in chunks: the bytes of the calls one number at a time.
+    func testTensorsAreWrittenAsTheCallsWriteThem() {
+        // From 16,384 elements on (JSONWriter.parallelMinimum), in blocks of 65,536; a large
+        // tensor in one style and one place (slow to check in a debug build).
+        let numbers = Self.manyDoubles(count: 70_000)
+        let shapes = [[1], [7], [3, 4], [2, 3, 4, 5, 6, 7], [2, 0], [0], [0, 3], [3, 0, 2], [1, 1, 1],
+                      [16_384], [69_999], [20_000, 1], [1, 33_000], [300, 70], [7, 3, 1_000], [64, 16, 4, 4], [5, 1, 1, 13_001]]
+        for style in [JSONWriter.Style.compact, .pretty] {
+            for (n, shape) in shapes.enumerated() where shape.reduce(1, *) < 10_000 || (n % 2 == 0) == (style == .pretty) {
+                let data = Array(numbers[..<shape.reduce(1, *)])
+                let places = data.count < 10_000 ? 0..<3 : n % 3..<n % 3 + 1
+                func document(_ w: inout JSONWriter, byCalls: Bool) {
+                    func tensor(_ w: inout JSONWriter, _ place: Int) {
+                        guard places.contains(place) else { return w.null() }
+                        if byCalls { Self.tensorByCalls(&w, data[...], shape[...]) } else { w.tensor(data, shape: shape) }
+                    }
+                    w.beginObject()
+                    w.key("top"); tensor(&w, 0)
+                    w.key("nested"); w.beginArray(); w.beginObject(); w.key("t"); tensor(&w, 1); w.endObject(); w.value(1); w.endArray()
+                    w.key("record"); w.beginObject(singleLine: true); w.key("grad"); tensor(&w, 2); w.key("after"); w.value(2); w.endObject()
+                    w.endObject()
+                }
+                var expected = JSONWriter(style: style)
+                document(&expected, byCalls: true)
+                let want = expected.fileBytes()
+                var whole = JSONWriter(style: style)
+                document(&whole, byCalls: false)
+                XCTAssertEqual(whole.fileBytes(), want, "\(style), \(shape)")
+                for chunkSize in data.count < 10_000 ? [1, 1000, 1 << 20] : [1000] {
+                    var streamed: [UInt8] = []
+                    var w = JSONWriter(style: style, chunkSize: chunkSize) { streamed.append(contentsOf: $0); return true }
+                    document(&w, byCalls: false)
+                    XCTAssertTrue(w.finishStream())
+                    XCTAssertEqual(streamed, want, "\(style), \(shape), chunks of \(chunkSize)")
+                }
+            }
+        }
+    }
+
     /// A sink that fails (a full disk, a closed pipe) is called no more; a long tensor stops
     /// being formatted soon after, and the writer says so.
     func testAFailedSinkStopsTheWriter() {
