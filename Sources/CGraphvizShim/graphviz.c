@@ -194,3 +194,21 @@ int gvshim_render_fd(GVC_t *gvc, Agraph_t *g, const char *format, int fd, int *w
     *write_errno = sink.error;
     return rc;
 }
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+void gvshim_release_free_memory(void) {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
+size_t gvshim_heap_in_use(void) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    return mallinfo2().uordblks;
+#else
+    return 0;
+#endif
+}

@@ -30,21 +30,24 @@ public enum Renderer {
                               to descriptor: Int32) throws -> Int32? {
         try checkDrawingFormat(format)
         let plan = try DrawingPlan(model: model, gradients: grads, options: options)
-        let graph = try laidOut(plan, format: format)
+        // The plan goes once the Graphviz graph is built (`layOut`): hundreds of megabytes
+        // for a large drawing, which the layout needs.
+        let graph = try laidOut(consume plan, format: format)
         do {
             return try graph.render(format: format.rawValue, to: descriptor)
         } catch let error as GraphvizError {
-            throw RenderError("\(plan.model.file): Graphviz could not render \(format.rawValue): \(error)")
+            throw RenderError("\(model.file): Graphviz could not render \(format.rawValue): \(error)")
         }
     }
 
     /// The plan laid out for `format`, checked to fit it.
-    static func laidOut(_ plan: DrawingPlan, format: OutputFormat) throws -> Graphviz.Graph {
+    static func laidOut(_ plan: consuming DrawingPlan, format: OutputFormat) throws -> Graphviz.Graph {
         try checkDrawingFormat(format)
+        let file = plan.model.file, count = plan.nodes.count, progress = plan.options.progress
         // Raster output at 96 dpi is blurry on today's screens; vector formats keep 72.
-        let graph = try layOut(plan, dpi: format == .png ? "144" : nil)
-        try checkRasterSize(graph, format: format, file: plan.model.file)
-        if plan.nodes.count > DrawingLimits.layeredProgressAbove { plan.options.progress?("writing the \(format.rawValue)…") }
+        let graph = try layOut(consume plan, dpi: format == .png ? "144" : nil, textShapes: format == .png || format == .pdf)
+        try checkRasterSize(graph, format: format, file: file)
+        if count > DrawingLimits.layeredProgressAbove { progress?("writing the \(format.rawValue)…") }
         return graph
     }
 
@@ -76,46 +79,52 @@ public enum Renderer {
     /// budget (`DrawingLimits.dotWork`) and with labels it places itself (up to
     /// `largeLayoutAbove` graph nodes); past either, when dot fails, or when dot's drawing
     /// is one long strip (`stripLength`), the layered layout does, and says so.
-    static func layOut(_ plan: DrawingPlan, dpi: String? = nil) throws -> Graphviz.Graph {
+    /// `textShapes`: whether the output draws text from Graphviz's shaped text (PNG and PDF,
+    /// drawn by cairo); SVG and DOT need the sizes alone (`Graph.keepsTextShapes`).
+    /// The plan is consumed once the graph is built: nothing of it is needed after.
+    static func layOut(_ plan: consuming DrawingPlan, dpi: String? = nil, textShapes: Bool = false) throws -> Graphviz.Graph {
         let options = plan.options
         let progress = options.progress
         for message in plan.messages { progress?(message) }
-        let graph = GraphvizEmitter(plan, dpi: dpi).emit()
+        let file = plan.model.file, large = plan.isLargeLayout, graphNodes = plan.model.graph.nodes.count
+        let count = plan.nodes.count, edgeCount = plan.edges.count
+        let graph = GraphvizEmitter(consume plan, dpi: dpi).emit()
+        graph.keepsTextShapes = textShapes
         let start = Date()
-        let count = plan.nodes.count
         var layered = options.layout == .layered
-        if options.layout == .auto && plan.isLargeLayout {
+        if options.layout == .auto && large {
             layered = true
-            progress?("\(plan.model.graph.nodes.count) graph nodes: past \(DrawingLimits.largeLayoutAbove), dot would place the values and "
+            progress?("\(graphNodes) graph nodes: past \(DrawingLimits.largeLayoutAbove), dot would place the values and "
                 + "gradients after its layout, over nodes and other labels; using gradviz's layered layout (--layout dot to insist)")
         } else if options.layout == .auto {
             let (nodes, edges) = graph.edgeEnds()
             let work = LayeredLayout.dotWork(nodeCount: nodes, edges: edges)
             if work > DrawingLimits.dotWork {
                 layered = true
-                progress?("\(count) nodes and \(plan.edges.count) edges: more than dot lays out in a second "
+                progress?("\(count) nodes and \(edgeCount) edges: more than dot lays out in a second "
                     + "(about \(work) with the ranks its edges cross); using gradviz's layered layout (--layout dot to insist)")
             }
         }
         let verbose = count > DrawingLimits.progressAbove
-        if verbose { progress?("laying out \(count) nodes and \(plan.edges.count) edges with \(layered ? "the layered layout" : "dot")…") }
+        if verbose { progress?("laying out \(count) nodes and \(edgeCount) edges with \(layered ? "the layered layout" : "dot")…") }
+        let progressLarge = count > DrawingLimits.layeredProgressAbove ? progress : nil
         do {
             if layered {
-                try layLayered(graph, plan: plan)
+                try layLayered(graph, rankdir: options.rankdir, progress: progressLarge)
             } else {
                 do {
                     try graph.layout(engine: "dot")
                     if options.layout == .auto, let strip = longStrip(graph, rankdir: options.rankdir) {
                         progress?("dot's drawing is a strip of \(strip): wrapping it into rows with gradviz's layered layout (--layout dot to keep it)")
-                        try layLayered(graph, plan: plan)
+                        try layLayered(graph, rankdir: options.rankdir, progress: progressLarge)
                     }
                 } catch let error as GraphvizError where options.layout == .auto {
                     progress?("dot failed (\(error)); using gradviz's layered layout")
-                    try layLayered(graph, plan: plan)
+                    try layLayered(graph, rankdir: options.rankdir, progress: progressLarge)
                 }
             }
         } catch let error as GraphvizError {
-            throw RenderError("\(plan.model.file): Graphviz could not lay out the drawing: \(error)")
+            throw RenderError("\(file): Graphviz could not lay out the drawing: \(error)")
         }
         if verbose { progress?(String(format: "layout done in %.1f s", Date().timeIntervalSince(start))) }
         return graph
@@ -131,13 +140,13 @@ public enum Renderer {
         return "\(Int(box.width.rounded())) × \(Int(box.height.rounded())) pt"
     }
 
-    static func layLayered(_ graph: Graphviz.Graph, plan: DrawingPlan) throws {
-        let large = plan.nodes.count > DrawingLimits.layeredProgressAbove
+    /// `progress` says what is done between the phases (given for large drawings).
+    static func layLayered(_ graph: Graphviz.Graph, rankdir: String, progress: (@Sendable (String) -> Void)?) throws {
         let measurement = try graph.measure()
-        if large { plan.options.progress?("measured the labels; placing…") }
-        let placement = LayeredLayout.place(measurement, rankdir: plan.options.rankdir)
-        if large { plan.options.progress?("placed; handing the positions to Graphviz…") }
-        try graph.place(placement, measurement: measurement)
+        progress?("measured the labels; placing…")
+        let placement = LayeredLayout.place(measurement, rankdir: rankdir)
+        progress?("placed; handing the positions to Graphviz…")
+        try graph.place(consume placement, measurement: measurement)
     }
 
     /// A laid-out graph in a Graphviz output format.

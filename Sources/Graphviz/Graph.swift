@@ -15,6 +15,19 @@ public final class Graph: NodeContainer, @unchecked Sendable {
     var layoutEngine: String?
     var requestedEngine = "dot"
     var lastWarnings = ""
+    /// Whether the current layout kept the shapes of its text (`keepsTextShapes`).
+    var layoutHasTextShapes = true
+    var keepsTextShapesValue = true
+
+    /// Whether a layout keeps the shaped text of every label (pango's, about 1 KB a piece
+    /// of text) besides its size. Only cairo's writers (png, pdf) draw from
+    /// it; svg and dot read the sizes alone. Set it to false for a graph rendered to those:
+    /// the 100,000-op drawing then needs 400 MB less. Rendering a format that needs the
+    /// shapes lays the graph out again with them first. Applies from the next layout.
+    public var keepsTextShapes: Bool {
+        get { Runtime.shared.locked { keepsTextShapesValue } }
+        set { Runtime.shared.locked { keepsTextShapesValue = newValue } }
+    }
 
     public init(name: String) {
         // An anonymous graph gets the title "%3" in SVG.

@@ -41,7 +41,7 @@ extension Graph {
         }
     }
 
-    func layoutLocked(engine: String) throws {
+    func layoutLocked(engine: String, keepingTextShapes: Bool? = nil) throws {
         let context = try Runtime.shared.contextLocked()
         guard Runtime.shared.layoutEngines.contains(engine) else {
             throw GraphvizError.unknownLayoutEngine(engine, available: Runtime.shared.layoutEngines)
@@ -54,7 +54,11 @@ extension Graph {
         }
         freeLayoutLocked()
         gvshim_errors_reset()
+        let shapes = (keepingTextShapes ?? keepsTextShapesValue) || !Runtime.shared.canDropTextShapes
+        gvshim_text_shapes_keep(shapes ? 1 : 0)
         let rc = Runtime.onLargeStack { gvLayout(context, root, engine) }
+        gvshim_text_shapes_keep(1)
+        layoutHasTextShapes = shapes
         let messages = String(cString: gvshim_errors_text())
         if rc != 0 || gvshim_errors_seen_error() != 0 {
             // A layout that reported an error may still be half built; drop it.
@@ -92,15 +96,26 @@ extension Graph {
         }
     }
 
+    /// Formats whose writers draw text from its sizes alone (Graphviz's core writers), so
+    /// they need no text shapes (`keepsTextShapes`). Any other, or a format naming its
+    /// renderer ("svg:cairo"), may draw with cairo.
+    static let formatsDrawnFromSizes: Set<String> = [
+        "svg", "dot", "gv", "xdot", "canon", "plain", "plain-ext", "json", "json0", "dot_json", "xdot_json",
+    ]
+
     private func renderLocked<T>(format: String, _ body: (OpaquePointer, String) -> (Int32, T)) throws -> T {
         try Runtime.shared.locked {
-            if layoutEngine == nil { try layoutLocked(engine: requestedEngine) }
             let context = try Runtime.shared.contextLocked()
             // "svg:cairo" names a renderer for the format; the format is what comes first.
             let base = String(format.prefix { $0 != ":" })
             guard Runtime.shared.formats.contains(base) else {
                 throw GraphvizError.unknownFormat(format, available: Runtime.shared.formats)
             }
+            let needsShapes = !Graph.formatsDrawnFromSizes.contains(format)
+            if let engine = layoutEngine, needsShapes, !layoutHasTextShapes {
+                try layoutLocked(engine: engine, keepingTextShapes: true)
+            }
+            if layoutEngine == nil { try layoutLocked(engine: requestedEngine, keepingTextShapes: needsShapes ? true : nil) }
             gvshim_errors_reset()
             let (rc, result) = body(context, format)
             let messages = String(cString: gvshim_errors_text())

@@ -93,7 +93,7 @@ public struct Placement: Sendable {
 extension Graph {
     /// Sizes every node and label the way a layout would, without placing anything:
     /// Graphviz's `nop2` engine with every node at the origin and no edge routing (which
-    /// is what costs time). Call `place` next; until then the graph has no usable layout.
+    /// is what costs time). Call `place` next; until then the graph has no layout.
     public func measure() throws -> Measurement {
         try Runtime.shared.locked {
             let splines = attributeLocked("splines")
@@ -104,59 +104,73 @@ extension Graph {
             // box: give every cluster an empty one, replaced by `place`.
             boxClustersLocked(root)
             try layoutLocked(engine: "nop2")
-            return measurementLocked()
+            let measurement = measurementLocked()
+            // The sizes are all read: the layout's records and labels (a third of the
+            // memory of a large drawing) go now, before the caller's layout needs room.
+            freeLayoutLocked()
+            gvshim_release_free_memory()
+            return measurement
         }
     }
 
     /// Lays the graph out at the given places: Graphviz keeps every node, edge, label and
     /// cluster where it is told (`nop2`, i.e. `neato -n2`, with every edge's spline given,
     /// so nothing is routed) and can then render. `measurement` must come from `measure`
-    /// on this graph, unchanged since.
-    public func place(_ placement: Placement, measurement m: Measurement) throws {
+    /// on this graph, unchanged since. The placement is consumed: once Graphviz has it as
+    /// text it is freed, before Graphviz reads it (which for a large drawing is the moment
+    /// memory peaks).
+    public func place(_ placement: consuming Placement, measurement m: Measurement) throws {
         precondition(placement.nodes.count == m.nodes.count && placement.edges.count == m.edges.count
                      && placement.clusters.count == m.clusters.count, "placement does not fit the measurement")
+        Runtime.shared.locked { writePositionsLocked(placement, m) }
+        _ = consume placement
         try Runtime.shared.locked {
-            freeLayoutLocked()
-            var text = ""
-            for (i, node) in m.nodePointers.enumerated() {
-                text.removeAll(keepingCapacity: true)
-                appendPoint(placement.nodes[i], to: &text)
-                setLocked(UnsafeMutableRawPointer(node), "pos", text)
-            }
-            for (i, edge) in m.edgePointers.enumerated() {
-                let e = placement.edges[i]
-                text.removeAll(keepingCapacity: true)
-                if let s = e.startArrowTip { text += "s,"; appendPoint(s, to: &text); text += " " }
-                if let t = e.endArrowTip { text += "e,"; appendPoint(t, to: &text); text += " " }
-                for (k, p) in e.points.enumerated() {
-                    if k > 0 { text += " " }
-                    appendPoint(p, to: &text)
-                }
-                setLocked(UnsafeMutableRawPointer(edge), "pos", text)
-                if let l = e.label {
-                    text.removeAll(keepingCapacity: true)
-                    appendPoint(l, to: &text)
-                    setLocked(UnsafeMutableRawPointer(edge), m.edgeLabelIsX[i] ? "xlp" : "lp", text)
-                }
-            }
-            for (i, cluster) in m.clusterPointers.enumerated() {
-                let b = placement.clusters[i]
-                text.removeAll(keepingCapacity: true)
-                appendPoint(b.lowerLeft, to: &text)
-                text += ","
-                appendPoint(b.upperRight, to: &text)
-                setLocked(UnsafeMutableRawPointer(cluster), "bb", text)
-                if let l = placement.clusterLabels[i] {
-                    text.removeAll(keepingCapacity: true)
-                    appendPoint(l, to: &text)
-                    setLocked(UnsafeMutableRawPointer(cluster), "lp", text)
-                }
-            }
+            gvshim_release_free_memory()
             // Every edge has its spline: nop2 routes none (so the splines setting cannot
             // make it hang) and only reads them.
             setRootLocked("splines", "spline")
             try layoutLocked(engine: "nop2")
             requestedEngine = "nop2"
+        }
+    }
+
+    /// Every place as Graphviz's attributes (`pos`, `lp`, `xlp`, `bb`), the layout freed.
+    private func writePositionsLocked(_ placement: Placement, _ m: Measurement) {
+        freeLayoutLocked()
+        var text = ""
+        for (i, node) in m.nodePointers.enumerated() {
+            text.removeAll(keepingCapacity: true)
+            appendPoint(placement.nodes[i], to: &text)
+            setLocked(UnsafeMutableRawPointer(node), "pos", text)
+        }
+        for (i, edge) in m.edgePointers.enumerated() {
+            let e = placement.edges[i]
+            text.removeAll(keepingCapacity: true)
+            if let s = e.startArrowTip { text += "s,"; appendPoint(s, to: &text); text += " " }
+            if let t = e.endArrowTip { text += "e,"; appendPoint(t, to: &text); text += " " }
+            for (k, p) in e.points.enumerated() {
+                if k > 0 { text += " " }
+                appendPoint(p, to: &text)
+            }
+            setLocked(UnsafeMutableRawPointer(edge), "pos", text)
+            if let l = e.label {
+                text.removeAll(keepingCapacity: true)
+                appendPoint(l, to: &text)
+                setLocked(UnsafeMutableRawPointer(edge), m.edgeLabelIsX[i] ? "xlp" : "lp", text)
+            }
+        }
+        for (i, cluster) in m.clusterPointers.enumerated() {
+            let b = placement.clusters[i]
+            text.removeAll(keepingCapacity: true)
+            appendPoint(b.lowerLeft, to: &text)
+            text += ","
+            appendPoint(b.upperRight, to: &text)
+            setLocked(UnsafeMutableRawPointer(cluster), "bb", text)
+            if let l = placement.clusterLabels[i] {
+                text.removeAll(keepingCapacity: true)
+                appendPoint(l, to: &text)
+                setLocked(UnsafeMutableRawPointer(cluster), "lp", text)
+            }
         }
     }
 

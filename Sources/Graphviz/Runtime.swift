@@ -15,6 +15,9 @@ final class Runtime: @unchecked Sendable {
     private var context: OpaquePointer?
     private(set) var layoutEngines: [String] = []
     private(set) var formats: [String] = []
+    /// Whether text can be measured without keeping its shapes (`Graph.keepsTextShapes`):
+    /// the pango plugin is the one Graphviz measures with.
+    private(set) var canDropTextShapes = false
 
     private init() {
         // Before any other Graphviz call, so nothing is printed to stderr.
@@ -41,6 +44,7 @@ final class Runtime: @unchecked Sendable {
         context = created
         layoutEngines = engines
         formats = Runtime.pluginNames(created, kind: "device")
+        canDropTextShapes = gvshim_text_shapes_install() != 0
         return created
     }
 

@@ -69,3 +69,20 @@ Agnode_t *gvshim_head(Agedge_t *e);
 // fails: the first write error is kept in *write_errno (0 when all was written) and the
 // rest of the output is dropped. Returns gvRender's result.
 int gvshim_render_fd(GVC_t *gvc, Agraph_t *g, const char *format, int fd, int *write_errno);
+
+// Text measuring without the shapes (textshapes.c): wraps the pango plugin's measuring
+// function so that, while gvshim_text_shapes_keep(0) is in force, each label's shaped
+// text (kept only for cairo's renderers: png, pdf) is freed as soon as it is measured.
+// Sizes are unchanged. Call install once the context exists; returns 0 when the pango
+// plugin is not the one loaded (then shapes are always kept).
+int gvshim_text_shapes_install(void);
+void gvshim_text_shapes_keep(int keep);
+
+// Hands the pages of freed memory back to the system (glibc's malloc_trim; nothing
+// elsewhere). Graphviz lays out on a thread of its own, whose malloc arena cannot reuse
+// what the main thread freed, nor the other way round: a large drawing's peak would
+// count both.
+void gvshim_release_free_memory(void);
+// Bytes malloc has handed out and not got back (glibc's mallinfo2; 0 elsewhere): what
+// the tests of this layer weigh its memory by.
+size_t gvshim_heap_in_use(void);
