@@ -5,7 +5,9 @@ import GradvizModel
 /// comment says in which order and why). Works on estimated costs, kept per cluster and
 /// updated as folds are made, so each step is cheap.
 struct FoldSearch {
-    /// Consecutive sibling clusters with the same structure, each reading the one before.
+    /// Consecutive sibling clusters with the same structure: each reading the one before
+    /// (the steps of an unrolled RNN, the blocks of a stack) or side by side (the heads of
+    /// a multi-head attention).
     struct Run {
         let instances: [Int]
     }
@@ -63,7 +65,7 @@ struct FoldSearch {
         for siblings in [tree.topLevel] + tree.children {
             var current: [Int] = []
             for c in siblings {
-                if let last = current.last, same(last, c, signature: signature), chained(last, c, model: model) {
+                if let last = current.last, same(last, c, signature: signature) {
                     current.append(c)
                     continue
                 }
@@ -86,12 +88,6 @@ struct FoldSearch {
     private func same(_ a: Int, _ b: Int, signature: (Int) -> String) -> Bool {
         let x = tree.clusters[a], y = tree.clusters[b]
         return x.function == y.function && x.ops == y.ops && signature(a) == signature(b)
-    }
-
-    /// Some node of `b` reads a value computed in `a`.
-    private func chained(_ a: Int, _ b: Int, model: Model) -> Bool {
-        let inA = Set(tree.clusters[a].members)
-        return tree.clusters[b].members.contains { m in model.graph.nodes[m].inputs.contains { inA.contains($0.node) } }
     }
 
     /// The structure of a cluster: each node's op, how its inputs are wired (to a node

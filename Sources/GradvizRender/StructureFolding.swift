@@ -4,9 +4,10 @@ import GradvizModel
 
 /// Folding by structure, for a drawing over `--max-nodes`: the model's own groups and
 /// composite calls collapse into summary nodes named after them, and repeated structure
-/// (chained sibling calls of one function, or chained sibling groups of identical ops and
-/// shapes: the steps of an unrolled RNN, the blocks of a stack) is drawn once, the other
-/// instances folded into one summary marked "×N".
+/// (consecutive sibling calls of one function, or sibling groups of identical ops and
+/// shapes, chained or side by side: the steps of an unrolled RNN, the blocks of a stack,
+/// the heads of an attention) is drawn once, the other instances folded into one summary
+/// marked "×N".
 ///
 /// The order, chosen so that a reader loses as little as possible:
 /// 1. repeated structure first (the largest saving first, or the smallest that is enough):

@@ -49,6 +49,29 @@ final class StructureFoldingTests: XCTestCase {
         return "{\"inputs\": {\(inputs.joined(separator: ", "))}, \"nodes\": [\(nodes.joined(separator: ",\n"))]}"
     }
 
+    /// Multi-head attention: groups mha/head0 … side by side, each reading X and weights of
+    /// its own, none reading another; their outputs concatenated.
+    static func multiHead(heads: Int) -> String {
+        var inputs = [#""X": {"shape": [3, 4], "init": "normal", "seed": 1, "grad": false}"#]
+        var nodes: [String] = []
+        for h in 0..<heads {
+            for (k, w) in ["q", "k", "v"].enumerated() {
+                inputs.append("\"W\(w)\(h)\": {\"shape\": [4, 2], \"init\": \"normal\", \"std\": 0.5, \"seed\": \(10 * h + k + 2)}")
+            }
+            let group = "\"group\": \"mha/head\(h)\""
+            nodes.append("{\"id\": \"Q\(h)\", \"expr\": \"matmul(X, Wq\(h))\", \(group)}")
+            nodes.append("{\"id\": \"K\(h)\", \"expr\": \"matmul(X, Wk\(h))\", \(group)}")
+            nodes.append("{\"id\": \"V\(h)\", \"expr\": \"matmul(X, Wv\(h))\", \(group)}")
+            nodes.append("{\"id\": \"S\(h)\", \"expr\": \"matmul(Q\(h), transpose(K\(h))) / 2\", \(group)}")
+            nodes.append("{\"id\": \"A\(h)\", \"op\": \"softmax\", \"inputs\": [\"S\(h)\"], \"attrs\": {\"axis\": -1}, \(group)}")
+            nodes.append("{\"id\": \"O\(h)\", \"expr\": \"matmul(A\(h), V\(h))\", \(group)}")
+        }
+        let outs = (0..<heads).map { "\"O\($0)\"" }.joined(separator: ", ")
+        nodes.append("{\"id\": \"O\", \"op\": \"concat\", \"inputs\": [\(outs)], \"attrs\": {\"axis\": 1}, \"group\": \"mha\"}")
+        nodes.append(#"{"id": "L", "expr": "mean(square(O))", "group": "loss"}"#)
+        return "{\"inputs\": {\(inputs.joined(separator: ", "))}, \"nodes\": [\(nodes.joined(separator: ",\n"))]}"
+    }
+
     func summaryNode(_ p: DrawingPlan, _ s: Int) -> Int { p.nodes.firstIndex { $0.summary == s }! }
 
     /// A chain from input x through groups of `size` nodes each (`step` of the one before:
@@ -127,6 +150,33 @@ final class StructureFoldingTests: XCTestCase {
         XCTAssertTrue(html.contains("⊞ cell ×11"), html)
         XCTAssertTrue(html.contains("in: h1, W, U, b · out: h12"), html)
         XCTAssertTrue(html.contains("--expand cell"), html)
+    }
+
+    /// Identical sibling groups side by side (attention heads, none reading another) are
+    /// repeated structure too: drawn once, the others one box, as the steps of an RNN are.
+    func testIdenticalHeadsSideBySideFoldAsRepeats() throws {
+        let json = StructureFoldingTests.multiHead(heads: 4)
+        let full = try plan(json, maxNodes: 100_000)
+        XCTAssertTrue(full.summaries.isEmpty)
+        let p = try plan(json, maxNodes: full.nodes.count - 10)
+        XCTAssertEqual(p.summaries.map(\.title), ["mha/head1 … mha/head3 ×3"])
+        XCTAssertEqual(p.summaries[0].kind, .repeated)
+        XCTAssertEqual(p.summaries[0].repeats, 3)
+        XCTAssertEqual(p.summaries[0].detail, "like mha/head0, 8 ops each")
+        XCTAssertTrue(p.clusters.contains { $0.label == "head0  ×4 (3 folded)" }, "\(p.clusters.map(\.label))")
+        XCTAssertNotNil(p.node(named: "O0"))
+        XCTAssertNil(p.node(named: "O2"))
+        XCTAssertTrue(Set(p.summaries[0].members.map(p.key)).isSuperset(of: ["Wq1", "Wv3", "O1", "O3"]))
+        XCTAssertTrue(p.messages[0].contains("mha/head1 … mha/head3 ×3 (like mha/head0, 8 ops each)"), p.messages[0])
+        XCTAssertTrue(p.messages[0].contains("--expand mha/head1"), p.messages[0])
+        // --expand opens a head: the run ends there, and what folds is not a repeat of it.
+        let open = try plan(json, maxNodes: full.nodes.count - 10, expand: ["head2"])
+        XCTAssertNotNil(open.node(named: "O2"))
+        XCTAssertFalse(open.summaries.contains { $0.members.contains(open.node(named: "O2") ?? -1) })
+        // A head that differs (another op) is not one of them.
+        let different = json.replacingOccurrences(of: "matmul(A2, V2)", with: "matmul(A2, V2) * 2")
+        XCTAssertNotEqual(different, json)
+        XCTAssertFalse(try plan(different, maxNodes: full.nodes.count - 10).summaries.contains { $0.kind == .repeated && $0.repeats == 3 })
     }
 
     func testStackOfIdenticalBlocks() throws {
