@@ -265,3 +265,24 @@ def test_structure_folded_summaries_say_what_they_hold(open_page):
     page.js(f"location.hash = '#step={steps}'")
     assert f"step {steps} of {steps}" in page.details()
     assert page.console == []
+
+
+def test_search_finds_a_folded_box_by_its_title(open_page):
+    page = open_page("lstm-folded")
+    box = page.driver.find_element(By.ID, "gv-search")
+    box.send_keys("t2 …")
+    matches = page.driver.find_elements(By.CSS_SELECTOR, "#gv-matches li")
+    assert matches and matches[0].text.startswith("t2 … t3 ×2") and "folded box" in matches[0].text
+    box.send_keys(Keys.ENTER)
+    text = page.details()
+    assert text.startswith("⊞ t2 … t3 ×2") and "Draw its inside with --expand t2." in text
+    assert page.js("return document.getElementById('folded-1').classList.contains('gv-selected')")
+    # Anywhere in the title, not only at its start.
+    box.clear()
+    box.send_keys("×2")
+    assert page.driver.find_elements(By.CSS_SELECTOR, "#gv-matches li")[0].text.startswith("t2 … t3 ×2")
+    box.clear()
+    box.send_keys("no such box")
+    box.send_keys(Keys.ENTER)
+    assert page.details().startswith("No match") and "folded box" in page.details()
+    assert page.console == []

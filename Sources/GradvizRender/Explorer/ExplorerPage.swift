@@ -16,7 +16,7 @@ enum ExplorerPage {
     static let skeleton = #"""
 <header id="gv-bar">
 <strong id="gv-name"></strong>
-<span class="gv-search-wrap"><input id="gv-search" type="search" placeholder="search id or label (/)" autocomplete="off" spellcheck="false" role="combobox" aria-label="search a node by id or label" aria-autocomplete="list" aria-controls="gv-matches" aria-expanded="false"><ul id="gv-matches" role="listbox" hidden></ul></span>
+<span class="gv-search-wrap"><input id="gv-search" type="search" placeholder="search id or label (/)" autocomplete="off" spellcheck="false" role="combobox" aria-label="search a node by id or label, or a folded box by its title" aria-autocomplete="list" aria-controls="gv-matches" aria-expanded="false"><ul id="gv-matches" role="listbox" hidden></ul></span>
 <span class="gv-controls"><select id="gv-mode" aria-label="pass to step through"><option value="backward">backward pass</option><option value="forward">forward pass</option></select>
 <button id="gv-prev" title="previous step (←)">‹ prev</button><button id="gv-play" title="play / pause (space)">▶ play</button><button id="gv-next" title="next step (→)">next ›</button>
 <span id="gv-step-label" aria-live="polite"></span></span>

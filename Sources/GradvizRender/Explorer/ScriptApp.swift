@@ -4,7 +4,7 @@ extension ExplorerPage {
     static let scriptApp = #"""
 // ---- what is shown --------------------------------------------------------------------------
 const details = document.getElementById('gv-details');
-let selection = null;   // {type, n, k, slot, dir, g}
+let selection = null;   // {type, n, k, slot, dir, g, s}
 let stepping = null;    // {mode: 'backward' | 'forward', step}
 function setDetails(children) { details.replaceChildren(...children.filter(Boolean)); details.scrollTop = 0; }
 
@@ -15,7 +15,7 @@ function setFragment(text) {
 }
 function selectionName(sel) {
   if (sel.type === 'edge') return 'edge=' + encodeURIComponent(sel.dir + '-' + nodes[sel.n].id + '-' + sel.slot);
-  if (sel.type === 'group') return null;
+  if (sel.type === 'group' || sel.type === 'summary') return null;
   const n = sel.n, k = sel.k || 0;
   return 'node=' + encodeURIComponent(nodes[n].names[k] || nodes[n].id);
 }
@@ -31,6 +31,12 @@ function select(sel, centre) {
     target = groups[sel.g].box || groups[sel.g].el;
     mark(target, 'gv-selected');
     setDetails(groupDetails(sel.g));
+    highlightFamily(null);
+  } else if (sel.type === 'summary') {
+    revealGroup(data.summaries[sel.s].group);
+    target = summaryElement.get(sel.s);
+    mark(target, 'gv-selected');
+    setDetails(summaryDetails(sel.s));
     highlightFamily(null);
   } else {
     reveal(sel.type === 'edge' ? sel.n : sel.n);
@@ -105,7 +111,7 @@ function onDrawingClick(target) {
   }
   const info = elementInfo.get(el);
   if (info.type === 'group') { setCollapsed(info.g, false); select({ type: 'group', g: info.g }); return; }
-  if (info.type === 'folded' && info.s >= 0) { setDetails(summaryDetails(info.s)); return; }
+  if (info.type === 'folded' && info.s >= 0) { select({ type: 'summary', s: info.s }); return; }
   if (info.type === 'foldedEdge') { setDetails(foldedEdgeDetails(info.s, info.n, info.k, info.dir)); return; }
   if (info.type === 'folded') { setDetails([h('h2', null, 'Folded nodes'), foldedNote(), line('Search finds every node; its details are all here.')]); return; }
   if (info.type === 'edge') select({ type: 'edge', n: info.n, slot: info.slot, dir: info.dir });
@@ -142,6 +148,8 @@ window.addEventListener('hashchange', applyFragment);
 const searchBox = document.getElementById('gv-search');
 const matchList = document.getElementById('gv-matches');
 const entries = [];
+// The titles of the boxes of folded structure ("cell ×11"), then every node's names.
+(data.summaries || []).forEach((summary, s) => entries.push({ text: summary.title, lower: summary.title.toLowerCase(), s: s }));
 nodes.forEach((node, n) => {
   if (node.kind === 'const') return;
   const seen = new Set();
@@ -164,8 +172,9 @@ function findMatches(query) {
 function renderMatches() {
   matchList.replaceChildren(...matches.map((m, i) => {
     const node = nodes[m.n];
-    const item = h('li', i === active ? 'gv-active' : null, h('span', 'gv-match', m.text), ' ',
-                   h('span', 'gv-muted', (node.op || nodeKind(m.n)) + (m.text !== node.id ? ' · ' + node.id : '')));
+    const what = m.s !== undefined ? '⊞ folded box · ' + data.summaries[m.s].members.length + ' nodes'
+      : (node.op || nodeKind(m.n)) + (m.text !== node.id ? ' · ' + node.id : '');
+    const item = h('li', i === active ? 'gv-active' : null, h('span', 'gv-match', m.text), ' ', h('span', 'gv-muted', what));
     item.setAttribute('role', 'option');
     item.addEventListener('mousedown', ev => { ev.preventDefault(); choose(m); });
     return item;
@@ -176,7 +185,7 @@ function renderMatches() {
 function choose(m) {
   searchBox.value = m.text;
   matches = []; renderMatches();
-  select({ type: 'node', n: m.n, k: m.k }, true);
+  select(m.s !== undefined ? { type: 'summary', s: m.s } : { type: 'node', n: m.n, k: m.k }, true);
 }
 searchBox.addEventListener('input', () => { matches = findMatches(searchBox.value); active = 0; renderMatches(); });
 searchBox.addEventListener('keydown', e => {
@@ -187,7 +196,7 @@ searchBox.addEventListener('keydown', e => {
     e.preventDefault();
     const list = matches.length ? matches : findMatches(searchBox.value);
     if (list.length) choose(list[Math.min(active, list.length - 1)]);
-    else setDetails([h('h2', null, 'No match'), line('No value, id or label contains “' + searchBox.value + '”.')]);
+    else setDetails([h('h2', null, 'No match'), line('No value, id, label or folded box contains “' + searchBox.value + '”.')]);
   } else if (e.key === 'Escape') {
     matches = []; renderMatches(); searchBox.blur();
   }
@@ -217,7 +226,7 @@ function overview() {
   const out = [h('h2', null, data.title || data.file), data.description ? line(data.description) : null,
                line(ops + ' ops, ' + nodes.filter(n => n.kind === 'param').length + ' parameters, ' + data.outputs.length + ' output' + (data.outputs.length === 1 ? '' : 's') +
                     '; the backward pass runs ' + backward.length + ' steps.'),
-               line('Click a node or an edge for its numbers; search by id or label; step through the backward pass with → and ←.')];
+               line('Click a node or an edge for its numbers; search by id, label or box title; step through the backward pass with → and ←.')];
   if (data.folded) out.push(foldedNote());
   if (groups.some(g => g.collapsed)) out.push(h('div', 'gv-note', 'The drawing has ' + data.drawnNodes + ' nodes (more than ' + COLLAPSE_AT + '): it opened with its groups collapsed; click one to expand it.'));
   return out;

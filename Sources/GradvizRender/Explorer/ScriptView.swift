@@ -212,9 +212,11 @@ function refreshCollapsed() {
 }
 function setCollapsed(g, collapsed) { groups[g].collapsed = collapsed; refreshCollapsed(); }
 // Makes node n visible: expands the groups around it.
-function reveal(n) {
+function reveal(n) { revealGroup(nodes[n].group); }
+// Opens every collapsed group around group `group` (-1: the top level).
+function revealGroup(group) {
   let changed = false;
-  for (const g of groupChain(nodes[n].group)) if (groups[g].collapsed) { groups[g].collapsed = false; changed = true; }
+  for (const g of groupChain(group)) if (groups[g].collapsed) { groups[g].collapsed = false; changed = true; }
   if (changed) refreshCollapsed();
 }
 """#
