@@ -344,7 +344,10 @@ public struct Gelu: UnaryElementwise {
             let t = Foundation.tanh(inner)
             return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * Gelu.k * (1 + 3 * 0.044715 * x * x)
         }
-        let cdf = 0.5 * (1 + Foundation.erf(x / 2.0.squareRoot()))
+        // Φ(x) is y / x, within 2 ulp of 0.5 (1 + erf(x / √2)) (y is (0.5 x) times that
+        // sum, rounded once): no second erf, the costliest part, except where x is 0,
+        // infinite or so small that 0.5 x loses bits.
+        let cdf = x.isFinite && Swift.abs(x) > 1e-300 ? y / x : 0.5 * (1 + Foundation.erf(x / 2.0.squareRoot()))
         let pdf = Foundation.exp(-0.5 * x * x) / (2 * Double.pi).squareRoot()
         return cdf + x * pdf
     }
