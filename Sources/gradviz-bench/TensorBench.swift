@@ -19,6 +19,9 @@ struct TensorBenchResult {
     var ops = 0
     var forward: [Double] = []
     var backward: [Double] = []
+    /// CPU seconds of all threads, per pass (wall is disturbed more when the machine is shared).
+    var forwardCPU: [Double] = []
+    var backwardCPU: [Double] = []
     var peakRSS = 0
     /// With --per-op: one row per op node, medians over the repetitions.
     var perOp: [OpTiming] = []
@@ -37,6 +40,7 @@ func benchTensor(_ path: String, reps: Int, perOp: Bool, log: (String) -> Void) 
     let g = model.graph
     r.ops = g.nodes.filter { $0.op != nil }.count
     for rep in 0..<reps {
+        let c0 = cpuSeconds()
         let (outputs, tForward) = try timed { () throws -> [[Tensor]] in
             var outputs: [[Tensor]] = []
             outputs.reserveCapacity(g.nodes.count)
@@ -47,8 +51,11 @@ func benchTensor(_ path: String, reps: Int, perOp: Bool, log: (String) -> Void) 
             return outputs
         }
         _ = outputs.count
+        let c1 = cpuSeconds()
         let (grads, tBackward) = try timed { try model.backward() }
         _ = grads
+        r.forwardCPU.append(c1 - c0)
+        r.backwardCPU.append(cpuSeconds() - c1)
         r.forward.append(tForward)
         r.backward.append(tBackward)
         log("tensor \(path) run \(rep + 1)/\(reps): forward \(tForward) s, backward \(tBackward) s")
@@ -90,7 +97,7 @@ private func timeEachOp(_ model: Model, reps: Int) throws -> [OpTiming] {
 }
 
 /// CPU time of the whole process (every thread), in seconds.
-private func cpuSeconds() -> Double {
+func cpuSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

@@ -199,7 +199,8 @@ do {
         guard positional.count == 1 else { fail("tensor takes one model path (bench/tensor/*.json)") }
         let r = try benchTensor(positional[0], reps: intOption("--reps", 5)!, perOp: perOp, log: log)
         text += "\(r.path): \(r.ops) ops; forward \(fixed(median(r.forward), 4)) s (best \(fixed(r.forward.min()!, 4))), " +
-            "backward \(fixed(median(r.backward), 4)) s (best \(fixed(r.backward.min()!, 4))); peak RSS \(formatBytes(r.peakRSS)); \(r.forward.count) runs\n"
+            "backward \(fixed(median(r.backward), 4)) s (best \(fixed(r.backward.min()!, 4))); CPU (all threads) forward " +
+            "\(fixed(median(r.forwardCPU), 4)) s, backward \(fixed(median(r.backwardCPU), 4)) s; peak RSS \(formatBytes(r.peakRSS)); \(r.forward.count) runs\n"
         if perOp {
             let fw = r.perOp.reduce(0) { $0 + $1.forward }, bw = r.perOp.reduce(0) { $0 + $1.vjp }
             let fwCPU = r.perOp.reduce(0) { $0 + $1.forwardCPU }, bwCPU = r.perOp.reduce(0) { $0 + $1.vjpCPU }
@@ -218,6 +219,8 @@ do {
         json.key("backward_s"); json.value(median(r.backward))
         json.key("forward_best_s"); json.value(r.forward.min()!)
         json.key("backward_best_s"); json.value(r.backward.min()!)
+        json.key("forward_cpu_s"); json.value(median(r.forwardCPU))
+        json.key("backward_cpu_s"); json.value(median(r.backwardCPU))
         json.key("peak_rss_bytes"); json.value(r.peakRSS)
         json.key("reps"); json.value(r.forward.count)
         json.endObject()
