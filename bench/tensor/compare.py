@@ -13,6 +13,9 @@ For each model and round:
             `torch_model.py M` (import, inputs, forward, backward, no file); in the first
             round only (it is slow: Python's json), `torch_model.py M -o result.json`,
             the same file as gradviz's (every value, gradient and edge gradient)
+  floor     (unless --no-floor) `dd` writing as many bytes as gradviz's result file into a
+            new file, wall clock and CPU time: what writing the file costs on this machine
+            with no formatting at all
 Prints the medians over rounds as a Markdown table. --check compares the two result
 files of the first round (bench/compare_results.py, rtol 1e-8); every round's gradviz
 result file must be byte-identical to the first. Needs a release build of both products
@@ -70,6 +73,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--no-floor", action="store_true", help="skip timing dd of the result file's size")
     ap.add_argument("--torch-file", default="matmul-1200,cnn,transformer",
                     help="models for which PyTorch also writes the result file (minutes for the largest)")
     args = ap.parse_args()
@@ -83,7 +87,7 @@ def main():
     rows = []
     for name in args.models.split(","):
         model = os.path.join(HERE, name + ".json")
-        r = {k: [] for k in ("g_fw", "g_bw", "t_fw", "t_bw", "g_wall", "t_wall", "g_cpu", "t_cpu", "g_peak", "t_peak", "g_cpeak", "t_cpeak")}
+        r = {k: [] for k in ("g_fw", "g_bw", "t_fw", "t_bw", "g_wall", "t_wall", "g_cpu", "t_cpu", "g_peak", "t_peak", "g_cpeak", "t_cpeak", "dd_wall", "dd_cpu")}
         first = None
         g_phases, t_parts = [], []
         for rnd in range(args.rounds):
@@ -101,6 +105,12 @@ def main():
                 first = digest
             elif digest != first:
                 sys.exit(f"compare.py: {name}: gradviz's result file differs from the first round's")
+            if not args.no_floor:
+                floor = os.path.join(OUT, name + "-dd.bin")
+                mib = -(-os.path.getsize(gres) // 2**20)
+                dd_wall, dd_cpu, _, _, _ = timed(["dd", "if=/dev/zero", f"of={floor}", "bs=1M", f"count={mib}", "status=none"])
+                os.remove(floor)
+                r["dd_wall"].append(dd_wall); r["dd_cpu"].append(dd_cpu)
             wall, cpu, peak, out, _ = timed([py, torch_model, model])
             r["t_wall"].append(wall); r["t_cpu"].append(cpu); r["t_peak"].append(peak); t_parts.append(json.loads(out))
             t_file = t_file_peak = t_file_write = float("nan")
@@ -115,8 +125,9 @@ def main():
             print(f"{name} round {rnd + 1}: compute gradviz {g['forward_s'] + g['backward_s']:.3f} s, torch "
                   f"{t['forward_warm'] + t['backward_warm']:.3f} s; process gradviz {r['g_wall'][-1]:.2f} s ({r['g_cpu'][-1]:.2f} s CPU), "
                   f"torch {wall:.2f} s ({cpu:.2f} s CPU) "
-                  f"(with the result file {file_times[0]:.2f} s)", file=sys.stderr)
-        m = {k: statistics.median(v) for k, v in r.items()}
+                  f"(with the result file {file_times[0]:.2f} s)"
+                  + ("" if args.no_floor else f"; dd of the result's size {r['dd_wall'][-1]:.2f} s ({r['dd_cpu'][-1]:.2f} s CPU)"), file=sys.stderr)
+        m = {k: statistics.median(v) if v else float("nan") for k, v in r.items()}
         gp = {k: statistics.median(p.get(k, 0) for p in g_phases) for k in ("graph", "backward", "json", "write")}
         tp = {k: statistics.median(p[k] for p in t_parts) for k in ("import", "forward", "backward")}
         size = os.path.getsize(os.path.join(OUT, name + "-gradviz.json")) / 2**20
@@ -137,7 +148,8 @@ def main():
     for name, m, gp, tp, size, (_, _, t_file_write) in rows:
         print(f"- {name} ({size:.0f} MiB of JSON): gradviz graph+forward {gp['graph']:.2f}, backward {gp['backward']:.2f}, "
               f"JSON formatted and written {gp['json'] + gp['write']:.2f}; PyTorch import {tp['import']:.2f}, forward {tp['forward']:.2f}, "
-              f"backward {tp['backward']:.2f}; its result file {t_file_write:.1f}")
+              f"backward {tp['backward']:.2f}; its result file {t_file_write:.1f}; "
+              f"dd writing as many bytes {m['dd_wall']:.2f} ({m['dd_cpu']:.2f} CPU)")
     end_load = open("/proc/loadavg").read().split()[:3]
     print(f"\nload average at the start {' '.join(load)}, at the end {' '.join(end_load)}")
 
