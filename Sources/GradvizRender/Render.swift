@@ -88,6 +88,7 @@ public enum Renderer {
         for message in plan.messages { progress?(message) }
         let file = plan.model.file, large = plan.isLargeLayout, graphNodes = plan.model.graph.nodes.count
         let count = plan.nodes.count, edgeCount = plan.edges.count
+        if count > DrawingLimits.layeredProgressAbove { progress?("building the Graphviz graph…") }
         let graph = GraphvizEmitter(consume plan, dpi: dpi).emit()
         graph.keepsTextShapes = textShapes
         let start = Date()
@@ -146,7 +147,7 @@ public enum Renderer {
         progress?("measured the labels; placing…")
         let placement = LayeredLayout.place(measurement, rankdir: rankdir)
         progress?("placed; handing the positions to Graphviz…")
-        try graph.place(consume placement, measurement: measurement)
+        try graph.place(consume placement, measurement: consume measurement)
     }
 
     /// A laid-out graph in a Graphviz output format.

@@ -116,14 +116,15 @@ extension Graph {
     /// Lays the graph out at the given places: Graphviz keeps every node, edge, label and
     /// cluster where it is told (`nop2`, i.e. `neato -n2`, with every edge's spline given,
     /// so nothing is routed) and can then render. `measurement` must come from `measure`
-    /// on this graph, unchanged since. The placement is consumed: once Graphviz has it as
-    /// text it is freed, before Graphviz reads it (which for a large drawing is the moment
-    /// memory peaks).
-    public func place(_ placement: consuming Placement, measurement m: Measurement) throws {
+    /// on this graph, unchanged since. Both are consumed: once Graphviz has the places as
+    /// text they are freed, before Graphviz reads them (which for a large drawing is the
+    /// moment memory peaks).
+    public func place(_ placement: consuming Placement, measurement m: consuming Measurement) throws {
         precondition(placement.nodes.count == m.nodes.count && placement.edges.count == m.edges.count
                      && placement.clusters.count == m.clusters.count, "placement does not fit the measurement")
         Runtime.shared.locked { writePositionsLocked(placement, m) }
         _ = consume placement
+        _ = consume m
         try Runtime.shared.locked {
             gvshim_release_free_memory()
             // Every edge has its spline: nop2 routes none (so the splines setting cannot
