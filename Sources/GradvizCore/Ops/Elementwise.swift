@@ -42,9 +42,9 @@ extension UnaryElementwise {
             x.data.withUnsafeBufferPointer { X in
                 (y?.data ?? []).withUnsafeBufferPointer { Y in
                     (g?.data ?? []).withUnsafeBufferPointer { G in
-                        let value = g == nil
+                        let isForward = g == nil
                         Parallel.forEach(X.count) { range in
-                            if value { for i in range { out[i] = self.value(X[i]) } }
+                            if isForward { for i in range { out[i] = value(X[i]) } }
                             else { for i in range { out[i] = downstream(G[i], X[i], Y[i]) } }
                         }
                     }
