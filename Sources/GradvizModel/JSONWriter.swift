@@ -113,7 +113,9 @@ public struct JSONWriter {
 
     /// Makes room for `count` more bytes after `length`.
     private mutating func reserve(_ count: Int) {
-        if buffer.count - length < count { buffer.append(contentsOf: repeatElement(0, count: max(count, buffer.count))) }
+        // At least doubled, so a document held whole grows in few steps (an Array of zeros,
+        // not repeatElement, which is appended byte by byte without optimization).
+        if buffer.count - length < count { buffer.append(contentsOf: [UInt8](repeating: 0, count: max(count, buffer.count))) }
     }
 
     private mutating func put(_ byte: UInt8) {
