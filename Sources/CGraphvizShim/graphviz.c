@@ -170,7 +170,13 @@ int gvshim_graph_label_size(Agraph_t *g, double *width, double *height) {
 Agnode_t *gvshim_tail(Agedge_t *e) { return agtail(e); }
 Agnode_t *gvshim_head(Agedge_t *e) { return aghead(e); }
 
-struct fd_sink { int fd; int error; };
+struct fd_sink {
+    int fd;
+    int error;
+    size_t written, next_report, report_every;
+    void (*progress)(size_t written, void *context);
+    void *context;
+};
 
 static ssize_t fd_sink_write(void *cookie, const char *data, size_t size) {
     struct fd_sink *sink = cookie;
@@ -181,11 +187,17 @@ static ssize_t fd_sink_write(void *cookie, const char *data, size_t size) {
         if (n <= 0) { sink->error = n < 0 ? errno : EIO; break; }
         done += (size_t)n;
     }
+    sink->written += done;
+    if (sink->progress && sink->written >= sink->next_report) {
+        sink->progress(sink->written, sink->context);
+        while (sink->next_report <= sink->written) sink->next_report += sink->report_every;
+    }
     return (ssize_t)size;  // never short: Graphviz would exit
 }
 
-int gvshim_render_fd(GVC_t *gvc, Agraph_t *g, const char *format, int fd, int *write_errno) {
-    struct fd_sink sink = { fd, 0 };
+int gvshim_render_fd(GVC_t *gvc, Agraph_t *g, const char *format, int fd, int *write_errno,
+                     size_t report_every, void (*progress)(size_t written, void *context), void *context) {
+    struct fd_sink sink = { fd, 0, 0, report_every, report_every, report_every > 0 ? progress : NULL, context };
     cookie_io_functions_t functions = { NULL, fd_sink_write, NULL, NULL };
     FILE *stream = fopencookie(&sink, "w", functions);
     if (!stream) { *write_errno = errno ? errno : ENOMEM; return 0; }

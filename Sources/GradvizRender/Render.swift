@@ -14,7 +14,14 @@ public enum Renderer {
     /// its creation date (cairo), so PDF files differ between runs.
     public static func render(_ model: Model, _ grads: Gradients, format: OutputFormat, options: RenderOptions) throws -> [UInt8] {
         try checkDrawingFormat(format)
-        return try render(try DrawingPlan(model: model, gradients: grads, options: options), format: format)
+        return try render(try plan(model, grads, options: options), format: format)
+    }
+
+    /// The plan of a drawing, said on `options.progress` for a large graph (a second or
+    /// more of planning at 100,000 ops, before anything else is said).
+    static func plan(_ model: Model, _ grads: Gradients, options: RenderOptions) throws -> DrawingPlan {
+        if model.graph.nodes.count > DrawingLimits.layeredProgressAbove { options.progress?("planning the drawing…") }
+        return try DrawingPlan(model: model, gradients: grads, options: options)
     }
 
     /// The drawing of a plan, laid out by dot, in `format` (svg, dot, png or pdf). Says on
@@ -29,12 +36,16 @@ public enum Renderer {
     public static func render(_ model: Model, _ grads: Gradients, format: OutputFormat, options: RenderOptions,
                               to descriptor: Int32) throws -> Int32? {
         try checkDrawingFormat(format)
-        let plan = try DrawingPlan(model: model, gradients: grads, options: options)
+        let plan = try plan(model, grads, options: options)
         // The plan goes once the Graphviz graph is built (`layOut`): hundreds of megabytes
         // for a large drawing, which the layout needs.
+        let large = plan.nodes.count > DrawingLimits.layeredProgressAbove
         let graph = try laidOut(consume plan, format: format)
+        // The 100,000-op SVG is 460 MB, written in 13 s: say how far it is.
+        let name = format.rawValue
+        let progress = large ? options.progress.map { say in { @Sendable (bytes: Int) in say("wrote \(bytes >> 20) MB of the \(name)…") } } : nil
         do {
-            return try graph.render(format: format.rawValue, to: descriptor)
+            return try graph.render(format: format.rawValue, to: descriptor, progress: progress)
         } catch let error as GraphvizError {
             throw RenderError("\(model.file): Graphviz could not render \(format.rawValue): \(error)")
         }

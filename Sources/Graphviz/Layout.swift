@@ -88,10 +88,21 @@ extension Graph {
     /// a drawing of a large graph is hundreds of megabytes, which then never sit in memory
     /// twice (Graphviz's buffer and its copy). Returns the errno of a failed write (a full
     /// disk, a closed pipe), nil when everything was written; throws what Graphviz reports.
-    public func render(format: String, to descriptor: Int32) throws -> Int32? {
-        try renderLocked(format: format) { context, format in
+    /// `progress`, if given, is told the bytes written so far each time another
+    /// `reportEvery` bytes are out (from the thread Graphviz renders on).
+    public func render(format: String, to descriptor: Int32, reportEvery: Int = 100 << 20,
+                       progress: (@Sendable (Int) -> Void)? = nil) throws -> Int32? {
+        let report = progress.map(WriteProgress.init)
+        return try renderLocked(format: format) { context, format in
             var failure: Int32 = 0
-            let rc = Runtime.onLargeStack { gvshim_render_fd(context, root, format, descriptor, &failure) }
+            let rc = Runtime.onLargeStack {
+                guard let report else { return gvshim_render_fd(context, root, format, descriptor, &failure, 0, nil, nil) }
+                return withExtendedLifetime(report) {
+                    gvshim_render_fd(context, root, format, descriptor, &failure, max(1, reportEvery),
+                                     { written, box in Unmanaged<WriteProgress>.fromOpaque(box!).takeUnretainedValue().report(written) },
+                                     Unmanaged.passUnretained(report).toOpaque())
+                }
+            }
             return (rc, failure == 0 ? nil : failure)
         }
     }
@@ -155,6 +166,12 @@ extension NodeContainer {
             return Box(lowerLeft: Point(x: llx, y: lly), upperRight: Point(x: urx, y: ury))
         }
     }
+}
+
+/// A progress callback handed to C as a context pointer.
+private final class WriteProgress: @unchecked Sendable {
+    let report: @Sendable (Int) -> Void
+    init(_ report: @escaping @Sendable (Int) -> Void) { self.report = report }
 }
 
 /// Graphviz's reading of a boolean attribute.

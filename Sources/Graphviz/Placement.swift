@@ -103,7 +103,8 @@ extension Graph {
             // nop2 makes a cluster's label (and so its size) only for a cluster with a
             // box: give every cluster an empty one, replaced by `place`.
             boxClustersLocked(root)
-            try layoutLocked(engine: "nop2")
+            // Only sizes are read from this pass: its text shapes would never be drawn.
+            try layoutLocked(engine: "nop2", keepingTextShapes: false)
             let measurement = measurementLocked()
             // The sizes are all read: the layout's records and labels (a third of the
             // memory of a large drawing) go now, before the caller's layout needs room.

@@ -192,4 +192,22 @@ final class RenderTests: XCTestCase {
         XCTAssertEqual(graph.edge(from: a, to: b, key: "k"), graph.edge(from: a, to: b, key: "k"))
         XCTAssertNotEqual(graph.edge(from: a, to: b, key: "k"), graph.edge(from: a, to: b, key: "other"))
     }
+
+    /// Rendering into a file says how far it is; the file holds what render(format:) gives.
+    func testRenderingIntoAFileReportsProgress() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gradviz-progress-\(getpid()).svg").path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd); unlink(path) }
+        final class Reports: @unchecked Sendable { var bytes: [Int] = [] }
+        let reports = Reports()
+        XCTAssertNil(try makeSampleGraph().render(format: "svg", to: fd, reportEvery: 1_000) { reports.bytes.append($0) })
+        let written = try Data(contentsOf: URL(fileURLWithPath: path))
+        XCTAssertEqual([UInt8](written), try makeSampleGraph().render(format: "svg"))
+        XCTAssertFalse(reports.bytes.isEmpty)
+        XCTAssertEqual(reports.bytes, reports.bytes.sorted())
+        XCTAssertLessThanOrEqual(reports.bytes.last ?? .max, written.count)
+        XCTAssertGreaterThanOrEqual(reports.bytes.count, written.count / 1_000 / 2, "about one report per 1,000 bytes")
+        XCTAssertNil(try makeSampleGraph().render(format: "svg", to: fd), "no progress asked: none given")
+    }
 }

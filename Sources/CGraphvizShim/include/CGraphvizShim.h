@@ -67,8 +67,11 @@ Agnode_t *gvshim_head(Agedge_t *e);
 // gvRender into a file descriptor (left open). Graphviz exits the process when a write
 // comes up short (gvwrite: "gvwrite_no_z problem"), so the stream it is given never
 // fails: the first write error is kept in *write_errno (0 when all was written) and the
-// rest of the output is dropped. Returns gvRender's result.
-int gvshim_render_fd(GVC_t *gvc, Agraph_t *g, const char *format, int fd, int *write_errno);
+// rest of the output is dropped. Returns gvRender's result. With report_every > 0,
+// progress(bytes written so far, context) is called each time another report_every bytes
+// have been written.
+int gvshim_render_fd(GVC_t *gvc, Agraph_t *g, const char *format, int fd, int *write_errno,
+                     size_t report_every, void (*progress)(size_t written, void *context), void *context);
 
 // Text measuring without the shapes (textshapes.c): wraps the pango plugin's measuring
 // function so that, while gvshim_text_shapes_keep(0) is in force, each label's shaped
