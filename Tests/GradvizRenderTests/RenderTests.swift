@@ -64,6 +64,20 @@ final class RenderTests: XCTestCase {
         }
     }
 
+    /// SVG and DOT are laid out without Graphviz's text shapes (the 100,000-op drawing's
+    /// 400 MB), PNG and PDF, which cairo draws from them, with; the layered layout too.
+    func testOnlyPNGAndPDFKeepTextShapes() throws {
+        let m = try load(Self.packageRoot.appendingPathComponent("samples/mlp.json"))
+        for layout in [RenderOptions.Layout.dot, .layered] {
+            var options = RenderOptions()
+            options.layout = layout
+            for format in [OutputFormat.svg, .dot, .png, .pdf] {
+                let plan = try DrawingPlan(model: m.0, gradients: m.1, options: options)
+                XCTAssertEqual(try Renderer.laidOut(plan, format: format).keepsTextShapes, format == .png || format == .pdf, "\(format) \(layout)")
+            }
+        }
+    }
+
     // MARK: Numbers on the right edges
 
     func testFanoutScalarGradientsOnEdges() throws {
