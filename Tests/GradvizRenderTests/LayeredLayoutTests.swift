@@ -114,6 +114,30 @@ final class LayeredLayoutTests: XCTestCase {
         }
     }
 
+    /// The folded drawings of samples/folding (a box per folded run or group, the first
+    /// copy open under a longer cluster label "head0 ×4 (3 folded)"): the same promises.
+    func testFoldedSamplesBothWays() throws {
+        let files = RenderTests.jsonFiles(in: RenderTests.packageRoot.appendingPathComponent("samples/folding"))
+        XCTAssertGreaterThanOrEqual(files.count, 3)
+        for file in files {
+            let m = try load(file)
+            let maxNodes = m.0.graph.nodes.count * 3 / 4
+            for rankdir in ["LR", "TB"] {
+                let name = "\(file.lastPathComponent) --max-nodes \(maxNodes) \(rankdir)"
+                let layered = try svg(m, rankdir: rankdir, maxNodes: maxNodes)
+                XCTAssertTrue(layered.contains("folded"), name)
+                checkGeometry(layered, rankdir, name)
+                let dot = problems(try svg(m, rankdir: rankdir, layout: .dot, maxNodes: maxNodes), rankdir, flatEdges: true)
+                // Known, not fixed: dot 2.42 left to right keeps no room under a cluster's
+                // label for the label of an edge entering the cluster, and heads4's X -> Q0
+                // label lands on "head0  ×4 (3 folded)" (the layered layout gives it room).
+                let known = file.lastPathComponent == "heads4.json" && rankdir == "LR"
+                    ? ["labels '① 3×4 ‖3.864‖' and 'head0  ×4 (3 folded)' overlap"] : []
+                XCTAssertEqual(dot, known, "\(name) dot")
+            }
+        }
+    }
+
     /// A random scalar DAG of `n` ops (add/mul/tanh, each reading the previous ~8 values),
     /// optionally in nested groups: every value and gradient drawn.
     static func dag(_ n: Int, groups: Bool = false, seed: UInt64 = 1) -> String {
