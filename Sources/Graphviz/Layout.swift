@@ -56,7 +56,9 @@ extension Graph {
         gvshim_errors_reset()
         let shapes = (keepingTextShapes ?? keepsTextShapesValue) || !Runtime.shared.canDropTextShapes
         gvshim_text_shapes_keep(shapes ? 1 : 0)
+        gvshim_stderr_hold()
         let rc = Runtime.onLargeStack { gvLayout(context, root, engine) }
+        gvshim_stderr_release()
         gvshim_text_shapes_keep(1)
         layoutHasTextShapes = shapes
         let messages = String(cString: gvshim_errors_text())
@@ -128,7 +130,9 @@ extension Graph {
             }
             if layoutEngine == nil { try layoutLocked(engine: requestedEngine, keepingTextShapes: needsShapes ? true : nil) }
             gvshim_errors_reset()
+            gvshim_stderr_hold()
             let (rc, result) = body(context, format)
+            gvshim_stderr_release()
             let messages = String(cString: gvshim_errors_text())
             guard rc == 0, gvshim_errors_seen_error() == 0 else {
                 throw GraphvizError.renderFailed(format: format, message: oneLine(messages))

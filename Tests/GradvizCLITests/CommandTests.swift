@@ -31,6 +31,21 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(r.out.contains(pinnedUniform), "uniform init changed: \(r.out)")
     }
 
+    /// Graphviz 2.42's spline router prints "libpath/shortest.c:324: triangulation failed"
+    /// straight to stderr on the unfolded 12-step RNN (dot lays it out first) and then
+    /// draws the edge another way: stderr has gradviz's own lines only.
+    func testGraphvizPrintsNothingOfItsOwn() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for layout in ["auto", "dot"] {
+            let r = try CLI.run([CLI.packageRoot.appendingPathComponent("samples/folding/rnn12.json").path,
+                                 "-o", dir.appendingPathComponent("rnn12-\(layout).svg").path, "--layout", layout])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let foreign = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("gradviz: ") }
+            XCTAssertEqual(foreign, [], "--layout \(layout)")
+        }
+    }
+
     func testOpsListsEveryOpWithItsGradient() throws {
         let r = try CLI.run(["ops"])
         XCTAssertEqual(r.status, 0)

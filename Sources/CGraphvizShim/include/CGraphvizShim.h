@@ -27,6 +27,10 @@ void gvshim_errors_reset(void);
 int gvshim_errors_seen_error(void);
 // The captured text since the last reset (never NULL; owned by the shim).
 const char *gvshim_errors_text(void);
+// Between hold and release, what Graphviz prints to stderr itself (libpath does, bypassing
+// agerr) is captured with the messages instead. Release once for every hold.
+void gvshim_stderr_hold(void);
+void gvshim_stderr_release(void);
 
 // Names of the installed plugins of a kind ("layout", "device", ...), separated by
 // single spaces. Returns a malloc'd string the caller frees with gvshim_free; "" when
