@@ -167,6 +167,23 @@ int gvshim_graph_label_size(Agraph_t *g, double *width, double *height) {
     return label_size(info->label, width, height);
 }
 
+static int label_box(textlabel_t *label, double *x, double *y, double *width, double *height) {
+    if (!label || !label->set) return 0;
+    *x = label->pos.x;
+    *y = label->pos.y;
+    return label_size(label, width, height);
+}
+
+int gvshim_edge_label_box(Agedge_t *e, double *x, double *y, double *width, double *height) {
+    Agedgeinfo_t *info = (Agedgeinfo_t *)aggetrec(e, "Agedgeinfo_t", 0);
+    return info ? label_box(info->label, x, y, width, height) : 0;
+}
+
+int gvshim_graph_label_box(Agraph_t *g, double *x, double *y, double *width, double *height) {
+    Agraphinfo_t *info = (Agraphinfo_t *)aggetrec(g, "Agraphinfo_t", 0);
+    return info ? label_box(info->label, x, y, width, height) : 0;
+}
+
 Agnode_t *gvshim_tail(Agedge_t *e) { return agtail(e); }
 Agnode_t *gvshim_head(Agedge_t *e) { return aghead(e); }
 

@@ -129,6 +129,9 @@ public enum Renderer {
                     if options.layout == .auto, let strip = longStrip(graph, rankdir: options.rankdir) {
                         progress?("dot's drawing is a strip of \(strip): wrapping it into rows with gradviz's layered layout (--layout dot to keep it)")
                         try layLayered(graph, rankdir: options.rankdir, progress: progressLarge)
+                    } else if options.layout == .auto, edgeLabelOnClusterLabel(graph) {
+                        progress?("dot put an edge's value on a box's title: using gradviz's layered layout, which keeps room for it (--layout dot to keep dot's)")
+                        try layLayered(graph, rankdir: options.rankdir, progress: progressLarge)
                     }
                 } catch let error as GraphvizError where options.layout == .auto {
                     progress?("dot failed (\(error)); using gradviz's layered layout")
@@ -150,6 +153,19 @@ public enum Renderer {
         let across = rankdir == "TB" || rankdir == "BT" ? box.width : box.height
         guard alongRanks > DrawingLimits.stripLength, alongRanks > DrawingLimits.stripAspect * across else { return nil }
         return "\(Int(box.width.rounded())) × \(Int(box.height.rounded())) pt"
+    }
+
+    /// Whether an edge's label lies on a cluster's label in dot's drawing: left to right,
+    /// dot 2.42 keeps no room under a cluster's label for the label of an edge entering the
+    /// cluster (samples/folding/heads4.json folded: "① 3×4 ‖3.864‖" on "head0  ×4 (3 folded)").
+    static func edgeLabelOnClusterLabel(_ graph: Graphviz.Graph) -> Bool {
+        let (edges, clusters) = graph.labelBoxes()
+        // Overlapping by more than a point each way: labels that only touch are fine.
+        func overlap(_ a: Box, _ b: Box) -> Bool {
+            min(a.upperRight.x, b.upperRight.x) - max(a.lowerLeft.x, b.lowerLeft.x) > 1
+                && min(a.upperRight.y, b.upperRight.y) - max(a.lowerLeft.y, b.lowerLeft.y) > 1
+        }
+        return clusters.contains { c in edges.contains { overlap($0, c) } }
     }
 
     /// `progress` says what is done between the phases (given for large drawings).

@@ -159,6 +159,43 @@ extension Node {
     }
 }
 
+extension Graph {
+    /// After a layout, the boxes of the edges' labels (`label`, not `xlabel`) and of the
+    /// clusters' labels, in creation order; empty without a layout.
+    public func labelBoxes() -> (edges: [Box], clusters: [Box]) {
+        Runtime.shared.locked {
+            guard layoutEngine != nil else { return ([], []) }
+            func box(_ x: Double, _ y: Double, _ w: Double, _ h: Double) -> Box {
+                Box(lowerLeft: Point(x: x - w / 2, y: y - h / 2), upperRight: Point(x: x + w / 2, y: y + h / 2))
+            }
+            var x = 0.0, y = 0.0, w = 0.0, h = 0.0
+            var edges: [Box] = []
+            var node = agfstnode(root)
+            while let n = node {
+                var edge = agfstout(root, n)
+                while let e = edge {
+                    if gvshim_edge_label_box(e, &x, &y, &w, &h) != 0 { edges.append(box(x, y, w, h)) }
+                    edge = agnxtout(root, e)
+                }
+                node = agnxtnode(root, n)
+            }
+            var clusters: [Box] = []
+            func visit(_ graph: UnsafeMutablePointer<Agraph_t>) {
+                var sub = agfstsubg(graph)
+                while let s = sub {
+                    if String(cString: agnameof(s)).hasPrefix("cluster"), gvshim_graph_label_box(s, &x, &y, &w, &h) != 0 {
+                        clusters.append(box(x, y, w, h))
+                    }
+                    visit(s)
+                    sub = agnxtsubg(s)
+                }
+            }
+            visit(root)
+            return (edges, clusters)
+        }
+    }
+}
+
 extension NodeContainer {
     /// The drawing's box for the root graph, the cluster's box for a cluster, after a
     /// layout; nil without one.

@@ -62,6 +62,10 @@ int gvshim_graph_bounds(Agraph_t *g, double *llx, double *lly, double *urx, doub
 // Label sizes after a layout, in points; `which` is 0 for `label`, 1 for `xlabel`.
 // Return 0 when the object has no such label (or no layout).
 int gvshim_edge_label_size(Agedge_t *e, int which, double *width, double *height);
+// Where a laid-out edge's `label` (not xlabel) or a graph's or cluster's label stands: its
+// center and size, in points. Return 0 when there is none placed.
+int gvshim_edge_label_box(Agedge_t *e, double *x, double *y, double *width, double *height);
+int gvshim_graph_label_box(Agraph_t *g, double *x, double *y, double *width, double *height);
 int gvshim_node_xlabel_size(Agnode_t *n, double *width, double *height);
 int gvshim_graph_label_size(Agraph_t *g, double *width, double *height);
 // The ends of an edge (agtail/aghead are macros).
