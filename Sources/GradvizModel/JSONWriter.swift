@@ -104,11 +104,23 @@ public struct JSONWriter {
     /// The output so far as a String.
     public var string: String { String(decoding: buffer[..<length], as: UTF8.self) }
 
-    /// Hands `bytes` to the sink (or, once it has failed, drops them).
+    /// Hands the buffer's bytes to the sink (or, once it has failed, drops them).
     private mutating func flush() {
-        guard let sink, length > 0 else { return }
-        if !failed { failed = !buffer.withUnsafeBytes { sink(UnsafeRawBufferPointer(rebasing: $0[..<length])) } }
+        guard sink != nil, length > 0 else { return }
+        let count = length
+        buffer.withUnsafeBytes { hand(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
         length = 0
+    }
+
+    /// Where a chunk is cut: between values, and after a run of a tensor's numbers.
+    private mutating func flushIfFull() {
+        if length >= chunkSize { flush() }
+    }
+
+    /// `bytes` to the sink, unless it has refused a chunk before.
+    private mutating func hand(_ bytes: UnsafeRawBufferPointer) {
+        guard let sink, !failed else { return }
+        failed = !sink(bytes)
     }
 
     /// Makes room for `count` more bytes after `length`.
@@ -191,7 +203,7 @@ public struct JSONWriter {
 
     public mutating func value(_ n: Int) {
         prepareForValue()
-        put(room: 20) { JSONWriter.formatInteger(Int64(n), into: $0) }
+        put(room: JSONWriter.maxIntegerLength) { JSONWriter.formatInteger(Int64(n), into: $0) }
     }
 
     public mutating func value(_ s: String) {
@@ -268,13 +280,13 @@ public struct JSONWriter {
     /// one number past chunkSize, as it does between values. Returns where it stopped.
     private mutating func writeRun(_ text: TensorText, _ data: UnsafeBufferPointer<Double>, _ first: Int) -> Int {
         let capacity = min(max(chunkSize - length, 0), 1 << 16) + text.maxGap + JSONWriter.maxNumberLength
-        reserve(capacity)
-        let start = length
-        let (next, written) = buffer.withUnsafeMutableBufferPointer {
-            text.format(data, first..<text.count, into: $0.baseAddress! + start, capacity: capacity)
+        var next = first
+        put(room: capacity) { out in
+            let (stop, written) = text.format(data, first..<text.count, into: out, capacity: capacity)
+            next = stop
+            return written
         }
-        length += written
-        if length >= chunkSize { flush() }
+        flushIfFull()
         return next
     }
 
@@ -311,9 +323,9 @@ public struct JSONWriter {
     /// Bytes formatted elsewhere: handed to the sink as a chunk of their own (after what the
     /// buffer holds), or without a sink added to the document.
     private mutating func emit(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let sink else { return put(bytes) }
+        guard sink != nil else { return put(bytes) }
         flush()
-        if !failed { failed = !sink(UnsafeRawBufferPointer(bytes)) }
+        hand(UnsafeRawBufferPointer(bytes))
     }
 
     /// A tensor without elements (a dimension is 0): its arrays, empty ones included.
@@ -334,7 +346,7 @@ public struct JSONWriter {
 
     private mutating func prepareForValue() {
         // Between two values: where a streamed document is cut into chunks.
-        if length >= chunkSize { flush() }
+        flushIfFull()
         guard let top = stack.last else {
             precondition(!wroteTopLevel, "a JSON text has one top-level value")
             wroteTopLevel = true
@@ -369,27 +381,20 @@ public struct JSONWriter {
     }
 
     private mutating func newline(indent: Int) {
-        put(room: 1 + 2 * indent) { out in
-            out[0] = UInt8(ascii: "\n")
-            (out + 1).initialize(repeating: UInt8(ascii: " "), count: 2 * indent)
-            return 1 + 2 * indent
-        }
+        put(room: 1 + 2 * indent) { TensorText.newline(indent: indent, into: $0) }
     }
 
     // MARK: Formatting
 
-    /// The text `appendNumber` writes, e.g. for labels.
+    /// The text of a number as the writer writes it, e.g. for labels.
     public static func format(_ d: Double) -> String {
-        var out: [UInt8] = []
-        appendNumber(d, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        text(capacity: maxNumberLength) { formatNumber(d, into: $0) }
     }
 
-    static func appendNumber(_ d: Double, to out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxNumberLength) { buffer in
-            let count = formatNumber(d, into: buffer.baseAddress!)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
-        }
+    /// What `write` writes into a buffer of `capacity` bytes (and returns the length of),
+    /// as a String.
+    static func text(capacity: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) -> String {
+        String(unsafeUninitializedCapacity: capacity) { buffer in write(buffer.baseAddress!) }
     }
 
     /// The most bytes `formatNumber` writes: the shortest formatter's buffer.
@@ -416,16 +421,11 @@ public struct JSONWriter {
         }
     }
 
-    /// The decimal digits of `n`, written straight into `out` (no String).
-    static func appendInteger(_ n: Int64, to out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-            let count = formatInteger(n, into: buffer.baseAddress!)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
-        }
-    }
+    /// The most bytes `formatInteger` writes: any Int64, its sign included.
+    static var maxIntegerLength: Int { 20 }
 
-    /// The decimal digits of `n` (and its sign) at `out`, which has room for 20 bytes (any
-    /// Int64); returns how many.
+    /// The decimal digits of `n` (and its sign) at `out`, which has room for
+    /// `maxIntegerLength` bytes; returns how many.
     static func formatInteger(_ n: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
         var magnitude = n.magnitude
         var digits = 0
@@ -448,16 +448,9 @@ public struct JSONWriter {
     /// `out`. `description` makes a String per number, on the heap past 15 bytes: most of
     /// the time of a result file of millions of numbers. The Swift runtime's own formatter
     /// (what `description` calls) writes into a caller's buffer instead;
-    /// JSONWriterStreamTests compares the two bit for bit.
-    static func appendShortest(_ d: Double, to out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxNumberLength) { buffer in
-            let count = formatShortest(d, into: buffer.baseAddress!)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
-        }
-    }
-
-    /// `appendShortest` at `out`, which has room for `maxNumberLength` bytes (what the
-    /// runtime's formatter needs); returns how many bytes it wrote.
+    /// JSONWriterStreamTests compares the two bit for bit. `out` has room for
+    /// `maxNumberLength` bytes (what the runtime's formatter needs); returns how many bytes
+    /// it wrote.
     @inline(__always)
     static func formatShortest(_ d: Double, into out: UnsafeMutablePointer<UInt8>) -> Int {
         // The formatter leaves some zero digits unwritten and expects the buffer to hold

@@ -76,6 +76,4 @@ public struct NodeAnnotations: Sendable, Equatable {
         self.expr = expr
         self.custom = custom
     }
-
-    public var isEmpty: Bool { self == NodeAnnotations() }
 }

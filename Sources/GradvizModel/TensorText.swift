@@ -9,7 +9,6 @@
 /// begin opened, each array above the rows putting its elements on lines of their own
 /// (pretty style, outside a single-line container) indented two spaces per level.
 struct TensorText {
-    let shape: [Int]
     /// `size[level]`: the elements in one array of that level (`size[0]` the whole tensor,
     /// the last one a row).
     private let size: [Int]
@@ -25,7 +24,6 @@ struct TensorText {
 
     init(shape: [Int], pretty: Bool, singleLine: Bool, depth: Int) {
         precondition(!shape.isEmpty && shape.allSatisfy { $0 > 0 }, "TensorText needs a non-empty tensor")
-        self.shape = shape
         var size = shape
         for level in stride(from: shape.count - 2, through: 0, by: -1) { size[level] = shape[level] * size[level + 1] }
         self.size = size
@@ -100,10 +98,10 @@ struct TensorText {
     /// Opens the arrays of levels `first` and deeper, each with what precedes its first element.
     private func open(levels first: Int, into out: UnsafeMutablePointer<UInt8>) -> Int {
         var at = out
-        for level in first..<shape.count {
+        for level in first..<size.count {
             at[0] = UInt8(ascii: "[")
             at += 1
-            if level < shape.count - 1 { at += separator(inside: level, into: at, first: true) }
+            if level < size.count - 1 { at += separator(inside: level, into: at, first: true) }
         }
         return at - out
     }
@@ -111,8 +109,8 @@ struct TensorText {
     /// Closes the arrays of the deepest level up to level `last`.
     private func close(downTo last: Int, into out: UnsafeMutablePointer<UInt8>) -> Int {
         var at = out
-        for level in stride(from: shape.count - 1, through: last, by: -1) {
-            if level < shape.count - 1 && breaks { at += newline(indent: depth + level, into: at) }
+        for level in stride(from: size.count - 1, through: last, by: -1) {
+            if level < size.count - 1 && breaks { at += TensorText.newline(indent: depth + level, into: at) }
             at[0] = UInt8(ascii: "]")
             at += 1
         }
@@ -121,7 +119,7 @@ struct TensorText {
 
     /// What goes before an element of an array of `level` above the rows (after its comma).
     private func separator(inside level: Int, into out: UnsafeMutablePointer<UInt8>, first: Bool = false) -> Int {
-        if breaks { return newline(indent: depth + level + 1, into: out) }
+        if breaks { return TensorText.newline(indent: depth + level + 1, into: out) }
         if pretty && !first {
             out[0] = UInt8(ascii: " ")
             return 1
@@ -129,7 +127,8 @@ struct TensorText {
         return 0
     }
 
-    private func newline(indent: Int, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    /// A line break and `indent` levels of two spaces at `out`; returns how many bytes.
+    static func newline(indent: Int, into out: UnsafeMutablePointer<UInt8>) -> Int {
         out[0] = UInt8(ascii: "\n")
         (out + 1).initialize(repeating: UInt8(ascii: " "), count: 2 * indent)
         return 1 + 2 * indent

@@ -57,11 +57,10 @@ final class JSONWriterStreamTests: XCTestCase {
             }
             // The shortest formatter alone, on every finite double (also those written as integers).
             if d.isFinite {
-                var out: [UInt8] = []
-                JSONWriter.appendShortest(d, to: &out)
-                if String(decoding: out, as: UTF8.self) != d.description {
+                let shortest = JSONWriter.text(capacity: JSONWriter.maxNumberLength) { JSONWriter.formatShortest(d, into: $0) }
+                if shortest != d.description {
                     mismatches += 1
-                    if mismatches <= 10 { XCTFail("bits \(String(d.bitPattern, radix: 16)): shortest form \(String(decoding: out, as: UTF8.self)), description \(d.description)") }
+                    if mismatches <= 10 { XCTFail("bits \(String(d.bitPattern, radix: 16)): shortest form \(shortest), description \(d.description)") }
                 }
             }
         }
@@ -73,9 +72,7 @@ final class JSONWriterStreamTests: XCTestCase {
         var values: [Int64] = [0, 1, -1, 9, 10, -10, 99, 100, .max, .min, .max - 1, .min + 1]
         while values.count < 20_000 { values.append(Int64(bitPattern: rng.next()) >> Int64(values.count % 64)) }
         for n in values {
-            var out: [UInt8] = []
-            JSONWriter.appendInteger(n, to: &out)
-            XCTAssertEqual(String(decoding: out, as: UTF8.self), String(n))
+            XCTAssertEqual(JSONWriter.text(capacity: JSONWriter.maxIntegerLength) { JSONWriter.formatInteger(n, into: $0) }, String(n))
         }
         var w = JSONWriter()
         w.beginArray(); w.value(Int.min); w.value(0); w.value(42); w.endArray()
