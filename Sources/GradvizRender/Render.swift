@@ -126,11 +126,8 @@ public enum Renderer {
             } else {
                 do {
                     try graph.layout(engine: "dot")
-                    if options.layout == .auto, let strip = longStrip(graph, rankdir: options.rankdir) {
-                        progress?("dot's drawing is a strip of \(strip): wrapping it into rows with gradviz's layered layout (--layout dot to keep it)")
-                        try layLayered(graph, rankdir: options.rankdir, progress: progressLarge)
-                    } else if options.layout == .auto, edgeLabelOnClusterLabel(graph) {
-                        progress?("dot put an edge's value on a box's title: using gradviz's layered layout, which keeps room for it (--layout dot to keep dot's)")
+                    if options.layout == .auto, let reason = dotDrawingToRedo(graph, rankdir: options.rankdir) {
+                        progress?(reason)
                         try layLayered(graph, rankdir: options.rankdir, progress: progressLarge)
                     }
                 } catch let error as GraphvizError where options.layout == .auto {
@@ -143,6 +140,18 @@ public enum Renderer {
         }
         if verbose { progress?(String(format: "layout done in %.1f s", Date().timeIntervalSince(start))) }
         return graph
+    }
+
+    /// Why `auto` lays dot's drawing out again with the layered layout, in words for
+    /// stderr; nil to keep it.
+    static func dotDrawingToRedo(_ graph: Graphviz.Graph, rankdir: String) -> String? {
+        if let strip = longStrip(graph, rankdir: rankdir) {
+            return "dot's drawing is a strip of \(strip): wrapping it into rows with gradviz's layered layout (--layout dot to keep it)"
+        }
+        if edgeLabelOnClusterLabel(graph) {
+            return "dot put an edge's value on a box's title: using gradviz's layered layout, which keeps room for it (--layout dot to keep dot's)"
+        }
+        return nil
     }
 
     /// A drawing of dot's that is one long strip along the ranks (an unrolled RNN left to
