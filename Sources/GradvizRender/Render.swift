@@ -56,7 +56,7 @@ public enum Renderer {
         try checkDrawingFormat(format)
         let file = plan.model.file, count = plan.nodes.count, progress = plan.options.progress
         // Raster output at 96 dpi is blurry on today's screens; vector formats keep 72.
-        let graph = try layOut(consume plan, dpi: format == .png ? "144" : nil, textShapes: format == .png || format == .pdf)
+        let graph = try layOut(consume plan, dpi: format == .png ? "144" : nil, textShapes: !Graphviz.Graph.formatsDrawnFromSizes.contains(format.rawValue))
         try checkRasterSize(graph, format: format, file: file)
         if count > DrawingLimits.layeredProgressAbove { progress?("writing the \(format.rawValue)…") }
         return graph

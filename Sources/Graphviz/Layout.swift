@@ -23,6 +23,12 @@ public struct Box: Hashable, Sendable {
         self.upperRight = upperRight
     }
 
+    /// The box of that size around `center`.
+    public init(center: Point, width: Double, height: Double) {
+        self.init(lowerLeft: Point(x: center.x - width / 2, y: center.y - height / 2),
+                  upperRight: Point(x: center.x + width / 2, y: center.y + height / 2))
+    }
+
     public var width: Double { upperRight.x - lowerLeft.x }
     public var height: Double { upperRight.y - lowerLeft.y }
 }
@@ -112,7 +118,7 @@ extension Graph {
     /// Formats whose writers draw text from its sizes alone (Graphviz's core writers), so
     /// they need no text shapes (`keepsTextShapes`). Any other, or a format naming its
     /// renderer ("svg:cairo"), may draw with cairo.
-    static let formatsDrawnFromSizes: Set<String> = [
+    public static let formatsDrawnFromSizes: Set<String> = [
         "svg", "dot", "gv", "xdot", "canon", "plain", "plain-ext", "json", "json0", "dot_json", "xdot_json",
     ]
 
@@ -153,8 +159,7 @@ extension Node {
             guard handle.graph.layoutEngine != nil else { return nil }
             var x = 0.0, y = 0.0, width = 0.0, height = 0.0
             guard gvshim_node_center(pointer, &x, &y) != 0, gvshim_node_size(pointer, &width, &height) != 0 else { return nil }
-            return Box(lowerLeft: Point(x: x - width / 2, y: y - height / 2),
-                       upperRight: Point(x: x + width / 2, y: y + height / 2))
+            return Box(center: Point(x: x, y: y), width: width, height: height)
         }
     }
 }
@@ -165,32 +170,14 @@ extension Graph {
     public func labelBoxes() -> (edges: [Box], clusters: [Box]) {
         Runtime.shared.locked {
             guard layoutEngine != nil else { return ([], []) }
-            func box(_ x: Double, _ y: Double, _ w: Double, _ h: Double) -> Box {
-                Box(lowerLeft: Point(x: x - w / 2, y: y - h / 2), upperRight: Point(x: x + w / 2, y: y + h / 2))
-            }
             var x = 0.0, y = 0.0, w = 0.0, h = 0.0
-            var edges: [Box] = []
-            var node = agfstnode(root)
-            while let n = node {
-                var edge = agfstout(root, n)
-                while let e = edge {
-                    if gvshim_edge_label_box(e, &x, &y, &w, &h) != 0 { edges.append(box(x, y, w, h)) }
-                    edge = agnxtout(root, e)
-                }
-                node = agnxtnode(root, n)
+            var edges: [Box] = [], clusters: [Box] = []
+            forEachEdgeLocked { e in
+                if gvshim_edge_label_box(e, &x, &y, &w, &h) != 0 { edges.append(Box(center: Point(x: x, y: y), width: w, height: h)) }
             }
-            var clusters: [Box] = []
-            func visit(_ graph: UnsafeMutablePointer<Agraph_t>) {
-                var sub = agfstsubg(graph)
-                while let s = sub {
-                    if String(cString: agnameof(s)).hasPrefix("cluster"), gvshim_graph_label_box(s, &x, &y, &w, &h) != 0 {
-                        clusters.append(box(x, y, w, h))
-                    }
-                    visit(s)
-                    sub = agnxtsubg(s)
-                }
+            forEachClusterLocked(below: root) { c in
+                if gvshim_graph_label_box(c, &x, &y, &w, &h) != 0 { clusters.append(Box(center: Point(x: x, y: y), width: w, height: h)) }
             }
-            visit(root)
             return (edges, clusters)
         }
     }

@@ -187,15 +187,7 @@ extension Graph {
                 node = agnxtnode(root, n)
             }
             var edges: [(tail: Int, head: Int)] = []
-            node = agfstnode(root)
-            while let n = node {
-                var edge = agfstout(root, n)
-                while let e = edge {
-                    edges.append((index[gvshim_tail(e)]!, index[gvshim_head(e)]!))
-                    edge = agnxtout(root, e)
-                }
-                node = agnxtnode(root, n)
-            }
+            forEachEdgeLocked { e in edges.append((index[gvshim_tail(e)]!, index[gvshim_head(e)]!)) }
             return (index.count, edges)
         }
     }
@@ -210,13 +202,32 @@ extension Graph {
         withCString(name) { name in withCString(value) { _ = agattr(root, Int32(AGRAPH), name, $0) } }
     }
 
-    private func boxClustersLocked(_ graph: UnsafeMutablePointer<Agraph_t>) {
+    /// Every edge, by tail in creation order, then by the tail's out-edges: the order
+    /// `measure` lists them in.
+    func forEachEdgeLocked(_ body: (UnsafeMutablePointer<Agedge_t>) -> Void) {
+        var node = agfstnode(root)
+        while let n = node {
+            var edge = agfstout(root, n)
+            while let e = edge {
+                body(e)
+                edge = agnxtout(root, e)
+            }
+            node = agnxtnode(root, n)
+        }
+    }
+
+    /// Every cluster below `graph`, depth first in creation order (`measure`'s order).
+    func forEachClusterLocked(below graph: UnsafeMutablePointer<Agraph_t>, _ body: (UnsafeMutablePointer<Agraph_t>) -> Void) {
         var sub = agfstsubg(graph)
         while let s = sub {
-            if String(cString: agnameof(s)).hasPrefix("cluster") { setLocked(UnsafeMutableRawPointer(s), "bb", "0,0,0,0") }
-            boxClustersLocked(s)
+            if String(cString: agnameof(s)).hasPrefix("cluster") { body(s) }
+            forEachClusterLocked(below: s, body)
             sub = agnxtsubg(s)
         }
+    }
+
+    private func boxClustersLocked(_ graph: UnsafeMutablePointer<Agraph_t>) {
+        forEachClusterLocked(below: graph) { setLocked(UnsafeMutableRawPointer($0), "bb", "0,0,0,0") }
     }
 
     private func setLocked(_ object: UnsafeMutableRawPointer, _ name: String, _ value: String) {
@@ -237,10 +248,7 @@ extension Graph {
             m.nodePointers.append(n)
             node = agnxtnode(root, n)
         }
-        node = agfstnode(root)
-        while let n = node {
-            var edge = agfstout(root, n)
-            while let e = edge {
+        forEachEdgeLocked { e in
                 var w = 0.0, h = 0.0
                 var label: Size?
                 var isX = false
@@ -259,9 +267,6 @@ extension Graph {
                                      weight: max(0, weight)))
                 m.edgePointers.append(e)
                 m.edgeLabelIsX.append(isX)
-                edge = agnxtout(root, e)
-            }
-            node = agnxtnode(root, n)
         }
         collectClusters(of: root, parent: nil, into: &m, index: index)
         var w = 0.0, h = 0.0
