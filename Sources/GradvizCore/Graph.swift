@@ -90,10 +90,10 @@ public final class Graph {
         for v in inputs where v.node >= nodes.count || v.output >= nodes[v.node].values.count {
             throw OpError("\(info.name): input \(v) does not exist")
         }
+        var mask: UInt64 = 0
+        for slot in 0..<min(inputs.count, 64) where info.isDifferentiable(slot: slot) { mask |= 1 << UInt64(slot) }
         let kernel = scalarKernel(op, inputs)
         if let kernel, let y = scalarValue(kernel, inputs) {
-            var mask: UInt64 = 0
-            for slot in 0..<inputs.count where info.isDifferentiable(slot: slot) { mask |= 1 << UInt64(slot) }
             nodes.append(Node(kind: .op(op), inputs: inputs, values: [Tensor(y)], names: names.count == 1 ? names : Graph.anonymous,
                               differentiableMask: mask, scalarKernel: kernel))
             return nodes.count - 1
@@ -103,8 +103,6 @@ public final class Graph {
         let outputs = try op.forward(values)
         assert(outputs.map(\.shape) == shapes, "\(info.name): forward gave \(outputs.map(\.shape)), outputShapes said \(shapes)")
         let outputNames = names.count == outputs.count ? names : [String](repeating: "", count: outputs.count)
-        var mask: UInt64 = 0
-        for slot in 0..<min(inputs.count, 64) where info.isDifferentiable(slot: slot) { mask |= 1 << UInt64(slot) }
         nodes.append(Node(kind: .op(op), inputs: inputs, values: outputs, names: outputNames,
                           differentiableMask: mask, scalarKernel: kernel))
         return nodes.count - 1

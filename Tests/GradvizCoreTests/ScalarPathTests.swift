@@ -18,10 +18,10 @@ final class ScalarPathTests: XCTestCase {
                 unary += 1
                 for x in Self.points {
                     let y = try op.forward([Tensor(x)])[0]
-                    XCTAssertTrue(same(ScalarPath.value(op, x)!, y.scalar), "\(op.name)(\(x))")
+                    XCTAssertTrue(same(ScalarPath.Kernel(op, arity: 1)!.value(x, 0), y.scalar), "\(op.name)(\(x))")
                     for g in Self.upstream {
                         let general = op.vjp(VJPContext(inputs: [Tensor(x)], outputs: [y], upstream: [Tensor(g)], needsGradient: [true]))[0]!
-                        let fast = ScalarPath.downstream(op, g, x, y.scalar)!
+                        let fast = ScalarPath.Kernel(op, arity: 1)!.downstream(g, x, 0, y.scalar).0
                         XCTAssertTrue(same(fast, general.scalar), "\(op.name)'(\(x)) with g = \(g): \(fast) vs \(general.scalar)")
                     }
                 }
@@ -31,19 +31,19 @@ final class ScalarPathTests: XCTestCase {
                 for a in Self.points {
                     for b in Self.points {
                         let y = try op.forward([Tensor(a), Tensor(b)])[0]
-                        XCTAssertTrue(same(ScalarPath.value(op, a, b)!, y.scalar), "\(op.name)(\(a), \(b))")
+                        XCTAssertTrue(same(ScalarPath.Kernel(op, arity: 2)!.value(a, b), y.scalar), "\(op.name)(\(a), \(b))")
                         for g in Self.upstream {
                             let general = op.vjp(VJPContext(inputs: [Tensor(a), Tensor(b)], outputs: [y], upstream: [Tensor(g)],
                                                              needsGradient: [true, true]))
-                            let fast = ScalarPath.downstream(op, g, a, b, y.scalar)!
+                            let fast = ScalarPath.Kernel(op, arity: 2)!.downstream(g, a, b, y.scalar)
                             XCTAssertTrue(same(fast.0, general[0]!.scalar) && same(fast.1, general[1]!.scalar),
                                           "\(op.name)'(\(a), \(b)) with g = \(g): \(fast) vs \(general[0]!.scalar), \(general[1]!.scalar)")
                         }
                     }
                 }
             } else {
-                XCTAssertNil(ScalarPath.value(op, 1), op.name)
-                XCTAssertNil(ScalarPath.value(op, 1, 2), op.name)
+                XCTAssertNil(ScalarPath.Kernel(op, arity: 1), op.name)
+                XCTAssertNil(ScalarPath.Kernel(op, arity: 2), op.name)
             }
         }
         XCTAssertGreaterThan(unary, 10)
