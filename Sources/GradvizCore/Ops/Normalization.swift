@@ -118,7 +118,9 @@ struct NormGroups {
         }
         var out: [Tensor?] = [c.needs(0) ? Tensor(shape: c[0].shape, data: dx) : nil]
         if hasWeight {
-            let (dw, db) = parameterGradients(c.g, xhat, count: c[1].count)
+            // A pass over every element: only when a parameter's gradient is wanted.
+            let wanted = c.needs(1) || (hasBias && c.needs(2))
+            let (dw, db) = wanted ? parameterGradients(c.g, xhat, count: c[1].count) : ([], [])
             out.append(c.needs(1) ? Tensor(shape: c[1].shape, data: dw) : nil)
             if hasBias { out.append(c.needs(2) ? Tensor(shape: c[2].shape, data: db) : nil) }
         }
