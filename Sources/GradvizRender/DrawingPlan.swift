@@ -248,3 +248,14 @@ public struct DrawingPlan {
     /// The seed of an output value (ones when the model gives none).
     public func seed(_ v: ValueID) -> Tensor { model.seeds[v] ?? Tensor.ones(model.graph.value(v).shape) }
 }
+
+extension Gradients {
+    /// The gradient contributions along `uses` added up in their order (what a folded box's
+    /// input edge carries back); nil when none carried one.
+    func sum(along uses: [DrawingPlan.Use]) -> Tensor? {
+        let contributions = uses.compactMap { edge(node: $0.node, slot: $0.slot) }
+        guard var total = contributions.first else { return nil }
+        for t in contributions.dropFirst() { total += t }
+        return total
+    }
+}

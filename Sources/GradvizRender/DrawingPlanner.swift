@@ -149,8 +149,13 @@ final class DrawingPlanner {
                                     nonFinite: mark, check: check)
     }
 
+    /// The drawn node that stands for graph node `n`: its own, or its summary's.
+    func drawnNode(of n: Int) -> Int? {
+        graphNodeIndex[n] ?? summary(of: n).map { summaryNodes[$0] }
+    }
+
     func addOutput(_ v: ValueID) {
-        guard let producer = graphNodeIndex[v.node] ?? summary(of: v.node).map({ summaryNodes[$0] }) else { return }
+        guard let producer = drawnNode(of: v.node) else { return }
         let name = valueName(v)
         let out = addNode("out:" + name, id: "output-\(name)", role: .output, classes: ["output"], cluster: nil,
                           graphNode: v.node, value: v)
@@ -238,10 +243,8 @@ final class DrawingPlanner {
         let nameSlots = drawnInputs >= 2 && !DrawingPlanner.commutative.contains(op.name)
         for (slot, v) in node.inputs.enumerated() {
             let producer: Int
-            if let p = graphNodeIndex[v.node] {
+            if let p = drawnNode(of: v.node) {
                 producer = p
-            } else if let s = summary(of: v.node) {
-                producer = summaryNodes[s]
             } else if folded > 0, folding == nil, !isConstant(v.node) {
                 producer = summaryNode()
             } else {
@@ -268,7 +271,7 @@ final class DrawingPlanner {
             }
             if showBackward, let g = grads.edge(node: n, slot: slot) {
                 let tail = referenceNode(v, use: use)
-                    ?? (graphNodeIndex[v.node] != nil && needsSum(v) ? sumNode(v) : producer)
+                    ?? (needsSum(v) ? sumNode(v) : producer)
                 let failed = options.checkMarks[n].flatMap { $0.failed ? $0 : nil }
                 addBackward(key: "b\(n).\(slot)", id: "b-\(edgeID)", role: .backward, tail: tail, head: consumer, value: v,
                             use: use, gradient: g, note: failed?.slots[slot], expected: failed?.expected[slot])

@@ -414,17 +414,15 @@ extension DrawingPlanner {
         }
         let head = summaryNodes[s]
         for v in order {
-            guard let producer = graphNodeIndex[v.node] ?? summary(of: v.node).map({ summaryNodes[$0] }) else { continue }
+            guard let producer = drawnNode(of: v.node) else { continue }
             let name = valueName(v), uses = inside[v]!
             if showForward {
                 addEdge(key: "fs\(s):\(v.node).\(v.output)", id: "f-\(name)-folded-\(s + 1)", role: .forward, tail: producer, head: head,
                         value: v, use: nil, tensor: model.graph.value(v), classes: ["forward", "into-folded"])
                 planEdges[planEdges.count - 1].foldedUses = uses
             }
-            let contributions = uses.compactMap { grads.edge(node: $0.node, slot: $0.slot) }
-            if showBackward, var g = contributions.first {
-                for t in contributions.dropFirst() { g += t }
-                let tail = graphNodeIndex[v.node] != nil && needsSum(v) ? sumNode(v) : producer
+            if showBackward, let g = grads.sum(along: uses) {
+                let tail = needsSum(v) ? sumNode(v) : producer
                 addBackward(key: "bs\(s):\(v.node).\(v.output)", id: "b-\(name)-folded-\(s + 1)", role: .backward, tail: tail, head: head,
                             value: v, use: nil, gradient: g, note: nil)
                 planEdges[planEdges.count - 1].foldedUses = uses

@@ -116,9 +116,8 @@ struct ExplorerData {
                 w.beginArray()
                 for u in e.foldedUses { w.beginArray(); w.value(u.node); w.value(u.slot); w.endArray() }
                 w.endArray()
-                let contributions = e.foldedUses.compactMap { grads.edge(node: $0.node, slot: $0.slot) }
                 w.key("grad")
-                writeOptional(contributions.isEmpty ? nil : contributions.dropFirst().reduce(contributions[0], +), &w)
+                writeOptional(grads.sum(along: e.foldedUses), &w)
                 w.endObject()
             }
             w.endArray()
