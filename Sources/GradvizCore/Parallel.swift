@@ -30,6 +30,12 @@ enum Parallel {
         else { for chunk in 0..<count { body(chunk) } }
     }
 
+    /// `forEach` over `count` items of `itemSize` elements each (rows of a softmax, groups
+    /// of a norm): chunks of at least `grain` elements.
+    @usableFromInline static func forEach(_ count: Int, itemSize: Int, _ body: (Range<Int>) -> Void) {
+        forEach(count, grain: Swift.max(1, grain / Swift.max(itemSize, 1)), body)
+    }
+
     /// Cuts 0..<count into consecutive ranges of at least `grain` items each (one range when
     /// count < 2 grain; at most `maxChunks`), a function of count and grain alone, and runs
     /// `body` on each.

@@ -182,7 +182,7 @@ func rowCount(_ shape: [Int]) -> Int {
 @inlinable
 func forEachRowChunk(_ shape: [Int], _ body: (Range<Int>) -> Void) {
     let inner = shape.last ?? 1
-    Parallel.forEach(rowCount(shape), grain: Swift.max(1, Parallel.grain / Swift.max(inner, 1)), body)
+    Parallel.forEach(rowCount(shape), itemSize: inner, body)
 }
 
 extension Tensor {

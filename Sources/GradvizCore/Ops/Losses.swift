@@ -107,7 +107,7 @@ public struct CrossEntropy: Op {
 
     public func vjp(_ c: VJPContext) -> [Tensor?] {
         let ax = classAxis(c[0].shape)
-        let (_, classCount, inner) = around(c[0].shape, ax)
+        let (outer, classCount, inner) = around(c[0].shape, ax)
         let t = try! classes(c[1], classCount)
         let ignore = attributes.int("ignore_index")
         let counted = t.filter { $0 != ignore }.count
@@ -119,15 +119,12 @@ public struct CrossEntropy: Op {
         var d = softmaxRows(c[0], ax, log: true)
         d.data.withUnsafeMutableBufferPointer { D in
             up.data.withUnsafeBufferPointer { U in
-                // One row of classes per target, rows in chunks on the cores.
-                Parallel.forEach(t.count, grain: Swift.max(1, Parallel.grain / Swift.max(classCount, 1))) { rows in
-                    for i in rows {
-                        let base = (i / inner) * classCount * inner + i % inner
-                        let cls = t[i], target = cls == ignore ? 0 : -U[i]
-                        for k in 0..<classCount {
-                            let at = base + k * inner
-                            D[at] = (k == cls ? target : 0) - Foundation.exp(D[at]) * target
-                        }
+                // One row of classes per target.
+                forEachRow(outer: outer, size: classCount, inner: inner) { i, base in
+                    let cls = t[i], target = cls == ignore ? 0 : -U[i]
+                    for k in 0..<classCount {
+                        let at = base + k * inner
+                        D[at] = (k == cls ? target : 0) - Foundation.exp(D[at]) * target
                     }
                 }
             }

@@ -32,7 +32,7 @@ struct NormGroups {
     /// Calls `body(group)` for every group, groups in chunks on the cores: each group's
     /// statistics and outputs are its own, so how they are cut changes nothing.
     func forEachGroup(_ body: (Int) -> Void) {
-        Parallel.forEach(groupCount, grain: Swift.max(1, Parallel.grain / Swift.max(groupSize, 1))) { groups in
+        Parallel.forEach(groupCount, itemSize: groupSize) { groups in
             for grp in groups { body(grp) }
         }
     }
@@ -144,7 +144,7 @@ struct NormGroups {
                             }
                             return
                         }
-                        Parallel.forEach(size, grain: Swift.max(1, Parallel.grain / Swift.max(groupCount, 1))) { columns in
+                        Parallel.forEach(size, itemSize: groupCount) { columns in
                             for grp in 0..<groupCount {
                                 let row = grp * size
                                 for j in columns { DW[j] += G[row + j] * XH[row + j]; DB[j] += G[row + j] }

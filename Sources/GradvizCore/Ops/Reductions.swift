@@ -127,11 +127,12 @@ public struct LogSumExp: ReductionOp {
     }
 }
 
-/// Calls `body(base)` for every row of a tensor seen as [outer, size, inner] rows along the
-/// middle axis (a row's elements are at base + j * inner), rows in chunks on the cores.
-func forEachRow(outer: Int, size: Int, inner: Int, _ body: (_ base: Int) -> Void) {
-    Parallel.forEach(outer * inner, grain: Swift.max(1, Parallel.grain / Swift.max(size, 1))) { rows in
-        for r in rows { body((r / inner) * size * inner + r % inner) }
+/// Calls `body(row, base)` for every row of a tensor seen as [outer, size, inner] rows along
+/// the middle axis (row r of outer * inner; its elements at base + j * inner), rows in
+/// chunks on the cores.
+func forEachRow(outer: Int, size: Int, inner: Int, _ body: (_ row: Int, _ base: Int) -> Void) {
+    Parallel.forEach(outer * inner, itemSize: size) { rows in
+        for r in rows { body(r, (r / inner) * size * inner + r % inner) }
     }
 }
 
@@ -140,7 +141,7 @@ func softmaxRows(_ x: Tensor, _ axis: Int, log: Bool) -> Tensor {
     let (outer, size, inner) = around(x.shape, axis)
     let out = [Double](writing: x.count) { out in
         x.data.withUnsafeBufferPointer { src in
-            forEachRow(outer: outer, size: size, inner: inner) { base in
+            forEachRow(outer: outer, size: size, inner: inner) { _, base in
                 var m = -Double.infinity
                 for j in 0..<size { m = Swift.max(m, src[base + j * inner]) }
                 // A row of -inf gives NaN (0 / 0), a row holding +inf NaN too (inf - inf), as in PyTorch.
@@ -170,7 +171,7 @@ func softmaxRowsBackward(_ y: Tensor, _ g: Tensor, _ axis: Int, log: Bool) -> Te
     let dx = [Double](writing: y.count) { dx in
         y.data.withUnsafeBufferPointer { Y in
             g.data.withUnsafeBufferPointer { G in
-                forEachRow(outer: outer, size: size, inner: inner) { base in
+                forEachRow(outer: outer, size: size, inner: inner) { _, base in
                     var s = 0.0
                     for j in 0..<size { let t = base + j * inner; s += log ? G[t] : G[t] * Y[t] }
                     for j in 0..<size {
