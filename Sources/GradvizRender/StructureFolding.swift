@@ -55,16 +55,29 @@ struct StructureFolding {
     private(set) var estimate = 0
     private(set) var fits = false
 
-    /// Folds the graph nodes marked `drawn` until the estimate is at most `target`.
-    init(model: Model, grads: Gradients, drawn: [Bool], target: Int, expand: [String], showsBackward: Bool) {
-        let tree = ClusterTree(model: model, drawn: drawn)
+    /// What folding starts from whatever the target: the graph's clusters and the search
+    /// over them before it has folded anything (every run of repeated structure found).
+    /// `fitted` tries several targets from one start.
+    struct Start {
+        let tree: ClusterTree
+        let search: FoldSearch
+
+        /// nil when the graph has no groups or calls to fold by. `cost`: `nodeCosts`.
+        init?(model: Model, drawn: [Bool], cost: [Int], expand: [String]) {
+            tree = ClusterTree(model: model, drawn: drawn)
+            guard !tree.clusters.isEmpty else { return nil }
+            search = FoldSearch(tree: tree, cost: cost, expand: Set(expand), model: model)
+        }
+    }
+
+    /// Folds the graph nodes marked `drawn`, from `start`, until the estimate is at most
+    /// `target`.
+    init(_ start: Start, target: Int, model: Model, drawn: [Bool]) {
         foldedInto = [Int](repeating: -1, count: drawn.count)
-        guard !tree.clusters.isEmpty else { return }
-        let cost = StructureFolding.nodeCosts(model: model, grads: grads, drawn: drawn, showsBackward: showsBackward)
-        var search = FoldSearch(tree: tree, cost: cost, expand: Set(expand), model: model)
+        var search = start.search
         fits = search.run(target: target)
         estimate = search.total
-        build(search, tree: tree, model: model, drawn: drawn)
+        build(search, tree: start.tree, model: model, drawn: drawn)
     }
 
     /// What one graph node costs in the layout: itself, a Σ node per value whose gradient
@@ -323,16 +336,18 @@ extension DrawingPlanner {
             }
             full = p.planNodes.count
         }
+        let cost = StructureFolding.nodeCosts(model: model, grads: grads, drawn: drawable, showsBackward: options.view != .forward)
         // The estimate leaves out references: aim lower by the share it misses.
         var target = options.maxNodes
         if let full {
-            let estimate = StructureFolding.nodeCosts(model: model, grads: grads, drawn: drawable, showsBackward: options.view != .forward).reduce(0, +)
+            let estimate = cost.reduce(0, +)
             if estimate < full { target = max(1, options.maxNodes * estimate / full) }
         }
         var reason = " (the model has no groups or composite calls to fold by)"
+        let start = StructureFolding.Start(model: model, drawn: drawable, cost: cost, expand: options.expand)
         for _ in 0..<8 {
-            let folding = StructureFolding(model: model, grads: grads, drawn: drawable, target: target, expand: options.expand,
-                                           showsBackward: options.view != .forward)
+            guard let start else { break }
+            let folding = StructureFolding(start, target: target, model: model, drawn: drawable)
             guard !folding.summaries.isEmpty else { break }
             reason = " (folding its groups and calls was not enough)"
             let p = DrawingPlanner(model: model, grads: grads, options: options, folding: folding)
