@@ -212,7 +212,7 @@ public struct DrawingPlan {
         uses = p.uses
         name = (model.name?.isEmpty == false) ? model.name! : "gradviz"
         folded = p.folded
-        summaries = p.folding?.summaries.map { Summary(kind: Summary.Kind(rawValue: $0.kind.rawValue)!, title: $0.title, detail: $0.detail,
+        summaries = p.folding?.summaries.map { Summary(kind: $0.kind, title: $0.title, detail: $0.detail,
                                                        members: $0.members, expand: $0.expand, repeats: $0.repeats) } ?? []
         foldedInto = p.folding?.foldedInto ?? []
         messages = p.messages

@@ -479,7 +479,7 @@ extension DrawingPlan {
     /// gradient (named by the consumer's title), plus the seed when the value is an output.
     /// Uses inside one summary (`foldedInto`, `titles`) are one term, as they are one edge.
     static func sumTerms(_ v: ValueID, model: Model, grads: Gradients, uses: [ValueID: [Use]],
-                         foldedInto: [Int] = [], titles: [String] = []) -> [(label: String, gradient: Tensor)] {
+                         foldedInto: [Int], titles: [String]) -> [(label: String, gradient: Tensor)] {
         var terms: [(String, Tensor)] = []
         var summaryTerm: [Int: (term: Int, uses: Int)] = [:]
         for use in uses[v] ?? [] {

@@ -25,7 +25,7 @@ import GradvizModel
 /// output); the planner plans the result and asks again with a lower target while the real
 /// count is over.
 struct StructureFolding {
-    enum Kind: String { case group, call, repeated }
+    typealias Kind = DrawingPlan.Summary.Kind
 
     struct Summary {
         let kind: Kind
