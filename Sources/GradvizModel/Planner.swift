@@ -105,9 +105,14 @@ final class Planner: ExprDomain {
     func readInput(_ input: InputDecl) {
         let ref = append(PlanNode(kind: .input(input.value, requiresGradient: input.requiresGradient), inputs: [], names: [input.id.text],
                                   shapes: [input.shape], place: Place(position: input.id.position, names: [input.id.text], isInput: true)))
-        if let label = input.label { plan.annotations[ref.node, default: NodeAnnotations()].label = label }
-        if let doc = input.doc { plan.annotations[ref.node, default: NodeAnnotations()].doc = doc }
+        annotate(ref.node, label: input.label, doc: input.doc)
         values.append(ref)
+    }
+
+    /// The label and doc the file gives a node, kept only where it gives them.
+    func annotate(_ node: Int, label: String?, doc: String?) {
+        if let label { plan.annotations[node, default: NodeAnnotations()].label = label }
+        if let doc { plan.annotations[node, default: NodeAnnotations()].doc = doc }
     }
 
     func readOutputs(_ m: ModelFile) throws {
@@ -151,17 +156,15 @@ final class Planner: ExprDomain {
         if let group = node.group {
             for i in first..<nodes.count { plan.annotations[i, default: NodeAnnotations()].group = group }
         }
-        if let label = node.label { plan.annotations[result.node, default: NodeAnnotations()].label = label }
-        if let doc = node.doc { plan.annotations[result.node, default: NodeAnnotations()].doc = doc }
+        annotate(result.node, label: node.label, doc: node.doc)
         for k in names.indices { values.append(PlanRef(node: result.node, output: result.output + k)) }
     }
 
     /// Resolves a name used by the node being read.
     func lookup(_ name: String, at position: SourcePosition, column: Int? = nil) throws -> PlanRef {
-        let declared = declaration(name)
-        if let i = declared, i < values.count { return values[i] }
+        if let defined = definedValue(name) { return defined }
         let place = column.map { "\(context.what), expr column \($0)" } ?? context.what
-        if let i = declared {
+        if let i = declaration(name) {
             throw fail("\(place): \(quoted(name)) is defined later (at \(positions[i])); a node may only use ids defined before it", at: position)
         }
         throw fail("\(place): " + undefinedId(name), at: position)
